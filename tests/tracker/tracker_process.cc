@@ -31,8 +31,9 @@ absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
   const std::string port_file = options.dir + "/port";
   std::filesystem::remove(port_file, ec);
   std::vector<std::string> args = {
-      options.binary, "--home", options.dir + "/home", "--host", "127.0.0.1",
-      "--port",       "0",      "--port-file",         port_file};
+      options.binary, "--home", options.dir + "/home",        "--host",
+      "127.0.0.1",    "--port", std::to_string(options.port), "--port-file",
+      port_file};
   args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());

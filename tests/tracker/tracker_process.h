@@ -27,6 +27,8 @@ struct TrackerProcessOptions {
   std::string binary = "tracker/tracker";
   // Working folder: home, port file. Created if missing.
   std::string dir;
+  // UDP port to bind; 0 lets the OS choose.
+  uint16_t port = 0;
   // Extra flags, e.g. {"--announce-interval-s", "1"}.
   std::vector<std::string> args = {};
   // How long to wait for the port file.
