@@ -212,7 +212,11 @@ class SwarmRegistry {
   void UpdateHolding(uint32_t slot, uint32_t index, uint32_t chunks_have);
   void SetEndpoint(uint32_t slot, std::string_view endpoint);
   void ClearEndpoint(uint32_t slot);
-  std::string EndpointOf(const Peer& peer) const;
+  // Room for "tcp://255.255.255.255:65535".
+  using EndpointBuffer = std::array<char, 32>;
+  // The peer's endpoint text, formatted into `buf` or pointing into
+  // `other_endpoints_`; valid until the next change.
+  std::string_view EndpointOf(const Peer& peer, EndpointBuffer& buf) const;
   void FillSummary(const File& file, v1::FileSummary* out) const;
   uint32_t IndexOfHolding(const Peer& peer, uint32_t file) const;
   uint64_t NextRandom();

@@ -3,7 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "peer/tracker_client.h"
 #include "tests/tracker/tracker_process.h"
@@ -126,6 +129,52 @@ TEST(TrackerUdpTest, AnnounceListSearchFilePeersRenameLeave) {
   EXPECT_EQ(stats->announces(), 2u);
 
   EXPECT_EQ((*tracker)->Stop(), 0);  // SIGTERM: clean exit 0
+}
+
+}  // namespace
+}  // namespace pytorrent
+
+namespace pytorrent {
+namespace {
+
+// Several I/O threads share the registry: concurrent clients must all land.
+TEST(TrackerUdpTest, ConcurrentClientsWithTwoIoThreads) {
+  auto tracker = testing::TrackerProcess::Start(
+      {.dir = testing::TestDir("threads"), .args = {"--io-threads", "2"}});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  constexpr int kClients = 4;
+  constexpr int kPeersEach = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      auto client = Client((*tracker)->port());
+      if (client == nullptr) {
+        ++failures;
+        return;
+      }
+      for (int p = 0; p < kPeersEach; ++p) {
+        const uint64_t id = static_cast<uint64_t>(c * kPeersEach + p + 1);
+        v1::AnnounceRequest a = Announce(id, id + 1, "u" + std::to_string(id), "");
+        *a.add_files() = File("f" + std::to_string(p), static_cast<char>('a' + p % 20), 4);
+        if (!client->Announce(a).ok()) ++failures;
+        v1::GetFilePeersRequest who;
+        who.set_root_hash(Hash(static_cast<char>('a' + p % 20)));
+        if (!client->GetFilePeers(who).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto client = Client((*tracker)->port());
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<v1::GetStatsResponse> stats = client->GetStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->peers(), static_cast<uint32_t>(kClients * kPeersEach));
+  EXPECT_EQ(stats->files(), 20u);
+  EXPECT_EQ(stats->announces(), static_cast<uint64_t>(kClients * kPeersEach));
+  EXPECT_EQ(stats->errors(), 0u);
+  EXPECT_EQ((*tracker)->Stop(), 0);
 }
 
 }  // namespace
