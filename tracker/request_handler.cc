@@ -94,7 +94,7 @@ HandlerCounters& HandlerCounters::operator+=(const HandlerCounters& other) {
   return *this;
 }
 
-RequestHandler::RequestHandler(SwarmRegistry& registry, ConnectionIdMinter& minter,
+RequestHandler::RequestHandler(SwarmStore& registry, ConnectionIdMinter& minter,
                                absl::Time start_time, std::mutex* registry_mu)
     : registry_(registry),
       minter_(minter),

@@ -36,7 +36,7 @@
 #include "google/protobuf/arena.h"
 #include "proto/tracker.pb.h"
 #include "tracker/connection_id.h"
-#include "tracker/swarm_registry.h"
+#include "tracker/swarm_store.h"
 
 namespace pytorrent::tracker {
 
@@ -97,7 +97,7 @@ class RequestHandler {
   // `registry_mu`, when set, is held around every registry access, so
   // several handlers (one per I/O thread, each with its own minter) can
   // share one registry; parsing, MACs and encoding stay outside the lock.
-  RequestHandler(SwarmRegistry& registry, ConnectionIdMinter& minter, absl::Time start_time,
+  RequestHandler(SwarmStore& registry, ConnectionIdMinter& minter, absl::Time start_time,
                  std::mutex* registry_mu = nullptr);
   RequestHandler(const RequestHandler&) = delete;
   RequestHandler& operator=(const RequestHandler&) = delete;
@@ -112,7 +112,7 @@ class RequestHandler {
   // Handlers whose counters `get_stats` replies sum up (this one when
   // unset). The pointed-to handlers must outlive this one.
   void set_stats_group(std::vector<const RequestHandler*> group) { group_ = std::move(group); }
-  SwarmRegistry& registry() { return registry_; }
+  SwarmStore& registry() { return registry_; }
 
  private:
   // Fills `response` for a parsed request with a verified id (or connect).
@@ -137,7 +137,7 @@ class RequestHandler {
   void Reject(RejectKind kind) { Bump(counters_.rejects[static_cast<size_t>(kind)]); }
   HandlerCounters GroupCounters() const;
 
-  SwarmRegistry& registry_;
+  SwarmStore& registry_;
   ConnectionIdMinter& minter_;
   absl::Time start_time_;
   std::mutex* registry_mu_;

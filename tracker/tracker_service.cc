@@ -32,7 +32,7 @@ class TrackerService::Shard final : public DatagramHandler {
   bool primary_;
 };
 
-TrackerService::TrackerService(SwarmRegistry& registry, std::mutex& registry_mu,
+TrackerService::TrackerService(SwarmStore& registry, std::mutex& registry_mu,
                                std::vector<RequestHandler*> handlers, absl::Time start)
     : registry_(registry),
       registry_mu_(registry_mu),

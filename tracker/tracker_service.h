@@ -21,7 +21,7 @@
 
 #include "absl/time/time.h"
 #include "tracker/request_handler.h"
-#include "tracker/swarm_registry.h"
+#include "tracker/swarm_store.h"
 #include "tracker/tracker_control.h"
 #include "tracker/udp_server.h"
 
@@ -31,7 +31,7 @@ class TrackerService final : public TrackerControl {
  public:
   // Everything must outlive the service; `handlers` must all use
   // `registry_mu` for `registry`. `start` is the tracker's start time.
-  TrackerService(SwarmRegistry& registry, std::mutex& registry_mu,
+  TrackerService(SwarmStore& registry, std::mutex& registry_mu,
                  std::vector<RequestHandler*> handlers, absl::Time start);
   ~TrackerService() override;
 
@@ -51,7 +51,7 @@ class TrackerService final : public TrackerControl {
   // Primary I/O thread, once a second.
   void Tick(absl::Time now);
 
-  SwarmRegistry& registry_;  // guarded by registry_mu_
+  SwarmStore& registry_;  // guarded by registry_mu_
   std::mutex& registry_mu_;
   std::vector<RequestHandler*> handlers_;
   std::vector<std::unique_ptr<Shard>> shards_;
