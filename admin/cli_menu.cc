@@ -31,7 +31,7 @@ absl::Status CliMenu::Report(const absl::Status& status) {
 
 void CliMenu::Heading(const std::string& title) {
   term_.ClearScreen();
-  term_.Typewrite(term_.Colour(title, Colour::kBold) + " " + term_.Emoji() + "\n\n");
+  term_.Typewrite(term_.WithEmoji(term_.Colour(title, Colour::kBold)) + "\n\n");
 }
 
 int CliMenu::Run() {
@@ -66,8 +66,9 @@ int CliMenu::Run() {
       if (!d.ok()) {
         s = Report(d);
       } else {
-        term_.Typewrite(term_.Colour("Disconnected from the network. Goodbye!", Colour::kGreen) +
-                        " " + term_.Emoji() + "\n");
+        term_.Typewrite(term_.WithEmoji(term_.Colour("Disconnected from the network. Goodbye!",
+                                                     Colour::kGreen)) +
+                        "\n");
         return kExitOk;
       }
     } else if (c == "6") {
@@ -100,7 +101,7 @@ void CliMenu::ShowMenu() {
 
 absl::Status CliMenu::FirstRun(const v1::PeerStatus& status) {
   term_.ClearScreen();
-  term_.Typewrite(term_.Colour("Welcome to PyTorrent!", Colour::kBold) + " " + term_.Emoji() +
+  term_.Typewrite(term_.WithEmoji(term_.Colour("Welcome to PyTorrent!", Colour::kBold)) +
                   "\nThis node is not set up yet; let's fix that.\n\n");
   v1::UpdateSettingsRequest settings;
   std::string username = status.username();
@@ -147,8 +148,9 @@ absl::Status CliMenu::FirstRun(const v1::PeerStatus& status) {
   absl::Status saved = client_.UpdateSettings(settings);
   if (!saved.ok()) return Report(saved);
   username_ = username;
-  term_.Typewrite(term_.Colour(absl::StrCat("Saved. Welcome, ", username, "!"), Colour::kGreen) +
-                  " " + term_.Emoji() + "\n");
+  term_.Typewrite(term_.WithEmoji(term_.Colour(absl::StrCat("Saved. Welcome, ", username, "!"),
+                                               Colour::kGreen)) +
+                  "\n");
   return absl::OkStatus();
 }
 
@@ -196,24 +198,36 @@ absl::Status CliMenu::DownloadFile() {
   request.set_root_hash(file.root_hash());
   absl::StatusOr<uint64_t> id = client_.StartDownload(request);
   if (!id.ok()) return Report(id.status());
-  term_.Typewrite(absl::StrCat("Downloading ", SanitizeForTerminal(file.name()), " from ",
-                               file.seeders(), " seeder", file.seeders() == 1 ? "" : "s", " ",
-                               term_.Emoji(), "\n"));
+  term_.Typewrite(
+      term_.WithEmoji(absl::StrCat("Downloading ", SanitizeForTerminal(file.name()), " from ",
+                                   file.seeders(), " seeder", file.seeders() == 1 ? "" : "s")) +
+      "\n");
   absl::StatusOr<v1::DownloadProgress> last =
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
         term_.ShowProgress(term_.Colour(RenderProgressBar(ViewOf(p), 40), Colour::kCyan));
       });
-  term_.EndProgress();
-  if (!last.ok()) return Report(last.status());
+  if (!last.ok()) {
+    term_.EndProgress();
+    return Report(last.status());
+  }
   if (last->state() != v1::DOWNLOAD_STATE_COMPLETED) {
+    term_.EndProgress();
     term_.Print(term_.Colour(FormatDownloadResult(*last), Colour::kRed));
     return absl::OkStatus();
   }
-  term_.Print(term_.Colour(RenderProgressBar(ViewOf(*last), 40), Colour::kGreen) + "\n");
+  // The finished bar, in green, replaces the live one (or is the only one
+  // without effects).
+  const std::string bar = term_.Colour(RenderProgressBar(ViewOf(*last), 40), Colour::kGreen);
+  if (term_.effects()) {
+    term_.ShowProgress(bar);
+    term_.EndProgress();
+  } else {
+    term_.Print(bar + "\n");
+  }
   term_.Typewrite(
-      term_.Colour(absl::StrCat("Download complete: ", SanitizeForTerminal(last->name())),
-                   Colour::kGreen) +
-      " " + term_.Emoji() + "\n");
+      term_.WithEmoji(term_.Colour(
+          absl::StrCat("Download complete: ", SanitizeForTerminal(last->name())), Colour::kGreen)) +
+      "\n");
   term_.Print(absl::StrCat("SHA-256 (verified): ", ShortHex(last->file_sha256(), 64), "\n",
                            "Saved to ", SanitizeForTerminal(last->path()), "\n"));
   std::optional<std::string> keep =
@@ -243,8 +257,9 @@ absl::Status CliMenu::ChangeUsername() {
   }
   if (absl::Status s = client_.ChangeUsername(name); !s.ok()) return Report(s);
   username_ = name;
-  term_.Typewrite(term_.Colour(absl::StrCat("You are now ", name, "."), Colour::kGreen) + " " +
-                  term_.Emoji() + "\n");
+  term_.Typewrite(
+      term_.WithEmoji(term_.Colour(absl::StrCat("You are now ", name, "."), Colour::kGreen)) +
+      "\n");
   return absl::OkStatus();
 }
 

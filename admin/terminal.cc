@@ -57,6 +57,12 @@ class RawMode {
   bool active_ = false;
 };
 
+std::string SanitizeEcho(const std::string& line) {
+  std::string out;
+  for (char c : line) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+  return out;
+}
+
 }  // namespace
 
 bool EffectsWanted(bool no_effects_flag) {
@@ -115,12 +121,19 @@ std::string Terminal::Emoji() {
   return std::string(kEmojis[pick(rng_)]);
 }
 
+std::string Terminal::WithEmoji(std::string_view text) {
+  std::string out(text);
+  if (options_.effects) out += " " + Emoji();
+  return out;
+}
+
 std::optional<std::string> Terminal::Prompt(std::string_view question) {
   EndProgress();
   Print(question);
   std::string line;
   if (!std::getline(in_, line)) return std::nullopt;
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (!options_.stdin_is_tty) Print(SanitizeEcho(line) + "\n");
   return line;
 }
 

@@ -55,9 +55,13 @@ class Terminal {
   void Typewrite(std::string_view text);
   // `text` wrapped in an ANSI colour when effects are on, else `text`.
   std::string Colour(std::string_view text, admin::Colour colour) const;
-  // A random emoji followed by nothing, or "" without effects.
+  // A random emoji, or "" without effects.
   std::string Emoji();
+  // `text` followed by " " and a random emoji with effects; `text` alone
+  // without.
+  std::string WithEmoji(std::string_view text);
   // Prints `question`, reads one line (without the newline). nullopt on EOF.
+  // When stdin is not a terminal the answer is echoed, so logs read well.
   std::optional<std::string> Prompt(std::string_view question);
   // "Press any key to continue": one key in raw mode on a TTY, else a line.
   // Returns false on EOF.

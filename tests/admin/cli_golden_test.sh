@@ -80,6 +80,12 @@ session() {
   run "$out" "$sock" "${j[@]}" status
 }
 
+start_node menu
+# The interactive menu with piped input and output: plain text, no effects.
+printf '1\n\n2\n\n3\nreadme\n1\nn\n\n6\n\n9\nq\n' |
+  timeout 20 "$CLI" --socket "$SOCKDIR/menu.sock" >"$TMP/menu.txt" 2>&1
+echo "[exit $?]" >>"$TMP/menu.txt"
+
 start_node text
 session "$TMP/text.txt" "$SOCKDIR/text.sock"
 start_node json
@@ -88,6 +94,7 @@ session "$TMP/json.txt" "$SOCKDIR/json.sock" --json
 if [ -n "${UPDATE_GOLDEN:-}" ]; then
   cp "$TMP/text.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_text.txt"
   cp "$TMP/json.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_json.txt"
+  cp "$TMP/menu.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_menu_pipe.txt"
   echo "golden files updated"
   exit 0
 fi
@@ -95,8 +102,9 @@ fi
 status=0
 diff -u "$GOLDEN/cli_text.txt" "$TMP/text.txt" || status=1
 diff -u "$GOLDEN/cli_json.txt" "$TMP/json.txt" || status=1
+diff -u "$GOLDEN/cli_menu_pipe.txt" "$TMP/menu.txt" || status=1
 # Not a terminal: no escape sequences at all.
-if grep -q $'\033' "$TMP/text.txt" "$TMP/json.txt"; then
+if grep -q $'\033' "$TMP/text.txt" "$TMP/json.txt" "$TMP/menu.txt"; then
   echo "escape sequences in non-TTY output" >&2
   status=1
 fi
