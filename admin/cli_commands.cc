@@ -147,4 +147,14 @@ int CliCommands::Disconnect() {
   return kExitOk;
 }
 
+int CliCommands::Cancel(uint64_t download_id) {
+  if (absl::Status s = client_.CancelDownload(download_id); !s.ok()) return Fail(s);
+  if (options_.json) {
+    out_ << ToJson(v1::CancelDownloadResponse()) << "\n";
+  } else {
+    out_ << "cancelled download " << download_id << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace pytorrent::admin

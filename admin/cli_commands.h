@@ -2,7 +2,7 @@
 #define PYTORRENT_ADMIN_CLI_COMMANDS_H_
 
 // The CLI's scriptable subcommands: status, peers, files, search, download,
-// downloads, share, rename, disconnect. Each prints plain text (see
+// downloads, share, rename, disconnect (and cancel). Each prints plain text (see
 // cli_format.h) or, with --json, one protobuf JSON object per line, and
 // returns the process exit code.
 //
@@ -57,6 +57,7 @@ class CliCommands {
   int Share(const std::string& path);
   int Rename(const std::string& new_username);
   int Disconnect();
+  int Cancel(uint64_t download_id);
 
  private:
   int Fail(const absl::Status& status);

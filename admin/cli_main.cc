@@ -89,6 +89,10 @@ int Main(int argc, char** argv) {
       ->add_option("NEW", new_name, "the new username: 1-32 of [A-Za-z0-9_.-]")
       ->required();
   app.add_subcommand("disconnect", "leave the tracker and stop the node (menu 5)");
+  uint64_t cancel_id = 0;
+  app.add_subcommand("cancel", "stop a download and delete its partial file")
+      ->add_option("ID", cancel_id, "the download id (see `downloads`)")
+      ->required();
 
   try {
     app.parse(argc, argv);
@@ -124,6 +128,7 @@ int Main(int argc, char** argv) {
       std::cerr << "cli: --json needs a subcommand (try --help)\n";
       return kExitUsage;
     }
+    RestoreTerminalOnSignal();
     CliMenu menu(**client, term);
     return menu.Run();
   }
@@ -132,11 +137,15 @@ int Main(int argc, char** argv) {
   if (name == "peers") return commands.Peers();
   if (name == "files") return commands.Files();
   if (name == "search") return commands.Search(search_text);
-  if (name == "download") return commands.Download(target, wait, overwrite);
+  if (name == "download") {
+    if (effects && wait) RestoreTerminalOnSignal();
+    return commands.Download(target, wait, overwrite);
+  }
   if (name == "downloads") return commands.Downloads();
   if (name == "share") return commands.Share(share_path);
   if (name == "rename") return commands.Rename(new_name);
   if (name == "disconnect") return commands.Disconnect();
+  if (name == "cancel") return commands.Cancel(cancel_id);
   std::cerr << "cli: unknown subcommand " << name << "\n";
   return kExitUsage;
 }

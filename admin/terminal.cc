@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -63,7 +64,29 @@ std::string SanitizeEcho(const std::string& line) {
   return out;
 }
 
+termios g_saved_termios{};
+volatile std::sig_atomic_t g_have_saved_termios = 0;
+
+void OnTerminatingSignal(int) {
+  if (g_have_saved_termios) tcsetattr(STDIN_FILENO, TCSANOW, &g_saved_termios);
+  if (isatty(STDOUT_FILENO)) {
+    static constexpr char kReset[] = "\033[0m\n";
+    [[maybe_unused]] ssize_t n = write(STDOUT_FILENO, kReset, sizeof(kReset) - 1);
+  }
+  _exit(130);
+}
+
 }  // namespace
+
+void RestoreTerminalOnSignal() {
+  if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &g_saved_termios) == 0) {
+    g_have_saved_termios = 1;
+  }
+  struct sigaction action {};
+  action.sa_handler = OnTerminatingSignal;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &action, nullptr);
+}
 
 bool EffectsWanted(bool no_effects_flag) {
   if (no_effects_flag) return false;

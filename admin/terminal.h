@@ -33,6 +33,11 @@ enum class Colour { kRed, kGreen, kYellow, kBlue, kMagenta, kCyan, kBold, kDim }
 // True when effects should be used for stdout in this environment.
 bool EffectsWanted(bool no_effects_flag);
 
+// On SIGINT/SIGTERM/SIGHUP: restore the terminal mode saved now (echo, line
+// editing), reset colours, and exit 130. Call once from main before any raw
+// read; async-signal-safe.
+void RestoreTerminalOnSignal();
+
 class Terminal {
  public:
   struct Options {

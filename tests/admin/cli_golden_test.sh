@@ -68,6 +68,9 @@ session() {
   run "$out" "$sock" "${j[@]}" downloads
   run "$out" "$sock" "${j[@]}" download nope.bin
   run "$out" "$sock" "${j[@]}" download ../etc/passwd
+  run "$out" "$sock" "${j[@]}" cancel 1
+  run "$out" "$sock" "${j[@]}" cancel 99
+  run "$out" "$sock" "${j[@]}" cancel 0
   run "$out" "$sock" "${j[@]}" share /srv/music/song.ogg
   run "$out" "$sock" "${j[@]}" share /srv/music/song.ogg
   run "$out" "$sock" "${j[@]}" rename "bad name"
