@@ -74,6 +74,13 @@ absl::Status AdminClient::Failed(const grpc::Status& status) const {
                            absl::StrContains(Sv(message), "Connection reset"))) ||
                          (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
                           channel_->GetState(false) != GRPC_CHANNEL_READY);
+  if (transport && (absl::StrContains(Sv(message), "andshake") ||
+                    absl::StrContains(Sv(message), "certificate"))) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot reach the node at ", target_,
+                     ": the TLS handshake failed (is --tls-ca the CA that signed the node's "
+                     "certificate, and does the certificate name match the host?)"));
+  }
   if (transport) {
     return absl::UnavailableError(absl::StrCat("cannot reach the node at ", target_,
                                                " (is the peer running? check --home/--socket)"));

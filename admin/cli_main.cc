@@ -16,6 +16,7 @@
 #include "admin/cli_commands.h"
 #include "admin/cli_menu.h"
 #include "admin/terminal.h"
+#include "grpc/support/log.h"
 
 namespace {
 
@@ -26,7 +27,14 @@ std::string DefaultHome() {
   return std::string(home != nullptr && home[0] != '\0' ? home : ".") + "/.pytorrent/node";
 }
 
+// gRPC core logs transport failures on stderr itself; the CLI reports every
+// failure as one line of its own instead (GRPC_VERBOSITY=... brings them back).
+void QuietGrpcLogs() {
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) gpr_set_log_function([](gpr_log_func_args*) {});
+}
+
 int Main(int argc, char** argv) {
+  QuietGrpcLogs();
   CLI::App app{
       "PyTorrent CLI: administers a PyTorrent peer node over its gRPC admin plane.\n"
       "Without a subcommand it opens the interactive menu. Exit codes: 0 ok, 1 refused call or\n"

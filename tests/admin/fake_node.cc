@@ -102,6 +102,7 @@ class JournalingNode final : public pytorrent::peer::PeerControl {
 int main(int argc, char** argv) {
   CLI::App app{"Fake PyTorrent peer node for CLI tests", "fake_node"};
   std::string socket_path, ready_file, username, journal;
+  std::string tcp_address, tls_cert, tls_key, token_file, port_file;
   int tick_ms = 100;
   uint64_t tick_bytes = 1 << 20;
   app.add_option("--socket", socket_path, "admin Unix socket to serve")->required();
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
   app.add_option("--username", username, "node username; empty means first run");
   app.add_option("--journal", journal, "append every change made by the CLI here");
   app.add_option("--tick-ms", tick_ms, "download simulation step, milliseconds");
+  app.add_option("--tcp-address", tcp_address, "also serve TLS on HOST:PORT (port 0: any)");
+  app.add_option("--tls-cert", tls_cert, "PEM certificate for --tcp-address");
+  app.add_option("--tls-key", tls_key, "PEM key for --tcp-address");
+  app.add_option("--token-file", token_file, "file holding the bearer token for --tcp-address");
+  app.add_option("--port-file", port_file, "written with the bound TCP port");
   app.add_option("--tick-bytes", tick_bytes, "bytes each active download gains per step");
   try {
     app.parse(argc, argv);
@@ -128,10 +134,21 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
 
-  auto server = pytorrent::admin::StartPeerAdminServer(node, {.unix_socket_path = socket_path});
+  std::string token;
+  if (!token_file.empty()) std::getline(std::ifstream(token_file), token);
+  auto server = pytorrent::admin::StartPeerAdminServer(node, {.unix_socket_path = socket_path,
+                                                              .tcp_address = tcp_address,
+                                                              .tls_cert_file = tls_cert,
+                                                              .tls_key_file = tls_key,
+                                                              .token = token});
   if (!server.ok()) {
     std::cerr << "fake_node: " << server.status() << "\n";
     return 1;
+  }
+  if (!port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    std::ofstream(tmp) << (*server)->tcp_port() << "\n";
+    std::rename(tmp.c_str(), port_file.c_str());
   }
   {
     const std::string tmp = ready_file + ".tmp";
