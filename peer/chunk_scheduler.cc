@@ -213,6 +213,13 @@ bool ChunkScheduler::OnChunkCorrupt(PeerHandle peer, ChunkIndex chunk) {
   return true;
 }
 
+void ChunkScheduler::Ban(PeerHandle peer) {
+  PeerState* state = Find(peer);
+  if (state == nullptr || state->banned) return;
+  state->banned = true;
+  DropAllRequestsAndHoldings(*state);
+}
+
 void ChunkScheduler::OnRejected(PeerHandle peer, ChunkIndex chunk, bool peer_lacks_chunk) {
   PeerState* state = Find(peer);
   uint32_t c = Idx(chunk);

@@ -88,6 +88,8 @@ class ChunkScheduler {
   // `chunk` from `peer` failed its check: one strike. Returns true if the
   // peer is now banned.
   bool OnChunkCorrupt(PeerHandle peer, ChunkIndex chunk);
+  // Bans `peer` at once (e.g. it sent a manifest that fails the root).
+  void Ban(PeerHandle peer);
   // `peer` refused `chunk`; with `peer_lacks_chunk` it is no longer counted
   // as a holder.
   void OnRejected(PeerHandle peer, ChunkIndex chunk, bool peer_lacks_chunk);
