@@ -1,0 +1,246 @@
+#include "peer/tracker_client.h"
+
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+
+namespace pytorrent::peer {
+
+namespace {
+
+constexpr uint64_t kProtocolMagic = 0x41727101980ULL;
+constexpr size_t kMaxRequestBytes = 8192;
+constexpr size_t kReceiveBytes = 2048;
+// Re-connects one call may make when the tracker rejects the id (it
+// restarted with a new secret, or the id expired on its clock).
+constexpr int kMaxReconnects = 2;
+
+absl::Status StatusFromTrackerError(const v1::TrackerError& error) {
+  const std::string message =
+      error.message().empty() ? v1::TrackerErrorCode_Name(error.code()) : error.message();
+  switch (error.code()) {
+    case v1::TRACKER_ERROR_CODE_MALFORMED:
+      return absl::InvalidArgumentError(message);
+    case v1::TRACKER_ERROR_CODE_USERNAME_TAKEN:
+      return absl::AlreadyExistsError(message);
+    case v1::TRACKER_ERROR_CODE_UNKNOWN_PEER:
+    case v1::TRACKER_ERROR_CODE_NOT_FOUND:
+      return absl::NotFoundError(message);
+    case v1::TRACKER_ERROR_CODE_NOT_OWNER:
+      return absl::PermissionDeniedError(message);
+    case v1::TRACKER_ERROR_CODE_CAPACITY:
+      return absl::ResourceExhaustedError(message);
+    case v1::TRACKER_ERROR_CODE_UNSUPPORTED:
+      return absl::UnimplementedError(message);
+    case v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID:
+      return absl::UnavailableError(message);
+    default:
+      return absl::InternalError(absl::StrCat("tracker error: ", message));
+  }
+}
+
+class UdpTrackerClient final : public TrackerClient {
+ public:
+  UdpTrackerClient(int fd, const TrackerClientOptions& options)
+      : fd_(fd), options_(options), rng_(std::random_device{}()) {}
+  ~UdpTrackerClient() override { close(fd_); }
+
+  absl::StatusOr<v1::AnnounceResponse> Announce(const v1::AnnounceRequest& request) override {
+    v1::TrackerRequest req;
+    *req.mutable_announce() = request;
+    absl::StatusOr<v1::TrackerResponse> reply = Call(req, v1::TrackerResponse::kAnnounce);
+    if (!reply.ok()) return reply.status();
+    return std::move(*reply->mutable_announce());
+  }
+
+  absl::Status Leave(uint64_t peer_id, uint64_t peer_key) override {
+    v1::TrackerRequest req;
+    req.mutable_leave()->set_peer_id(peer_id);
+    req.mutable_leave()->set_peer_key(peer_key);
+    return Call(req, v1::TrackerResponse::kLeave).status();
+  }
+
+  absl::StatusOr<v1::ListPeersResponse> ListPeers(const v1::ListPeersRequest& request) override {
+    v1::TrackerRequest req;
+    *req.mutable_list_peers() = request;
+    absl::StatusOr<v1::TrackerResponse> reply = Call(req, v1::TrackerResponse::kListPeers);
+    if (!reply.ok()) return reply.status();
+    return std::move(*reply->mutable_list_peers());
+  }
+
+  absl::StatusOr<v1::SearchFilesResponse> SearchFiles(
+      const v1::SearchFilesRequest& request) override {
+    v1::TrackerRequest req;
+    *req.mutable_search_files() = request;
+    absl::StatusOr<v1::TrackerResponse> reply = Call(req, v1::TrackerResponse::kSearchFiles);
+    if (!reply.ok()) return reply.status();
+    return std::move(*reply->mutable_search_files());
+  }
+
+  absl::StatusOr<v1::GetFilePeersResponse> GetFilePeers(
+      const v1::GetFilePeersRequest& request) override {
+    v1::TrackerRequest req;
+    *req.mutable_get_file_peers() = request;
+    absl::StatusOr<v1::TrackerResponse> reply = Call(req, v1::TrackerResponse::kGetFilePeers);
+    if (!reply.ok()) return reply.status();
+    return std::move(*reply->mutable_get_file_peers());
+  }
+
+  absl::Status Rename(uint64_t peer_id, uint64_t peer_key,
+                      const std::string& new_username) override {
+    v1::TrackerRequest req;
+    req.mutable_rename()->set_peer_id(peer_id);
+    req.mutable_rename()->set_peer_key(peer_key);
+    req.mutable_rename()->set_new_username(new_username);
+    return Call(req, v1::TrackerResponse::kRename).status();
+  }
+
+  absl::StatusOr<v1::GetStatsResponse> GetStats() override {
+    v1::TrackerRequest req;
+    req.mutable_get_stats();
+    absl::StatusOr<v1::TrackerResponse> reply = Call(req, v1::TrackerResponse::kGetStats);
+    if (!reply.ok()) return reply.status();
+    return std::move(*reply->mutable_get_stats());
+  }
+
+ private:
+  // Sends `request` with a valid connection id (connecting first if needed)
+  // and returns the reply of kind `want`, or the mapped error.
+  absl::StatusOr<v1::TrackerResponse> Call(v1::TrackerRequest& request,
+                                           v1::TrackerResponse::BodyCase want) {
+    absl::MutexLock lock(&mu_);
+    for (int reconnects = 0;; ++reconnects) {
+      if (connection_id_ == 0 || absl::Now() >= id_expiry_) {
+        if (absl::Status s = ConnectLocked(); !s.ok()) return s;
+      }
+      request.set_connection_id(connection_id_);
+      absl::StatusOr<v1::TrackerResponse> reply = ExchangeLocked(request);
+      if (!reply.ok()) return reply.status();
+      if (reply->has_error()) {
+        if (reply->error().code() == v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID &&
+            reconnects < kMaxReconnects) {
+          connection_id_ = 0;
+          continue;
+        }
+        return StatusFromTrackerError(reply->error());
+      }
+      if (reply->body_case() != want) {
+        return absl::InternalError("tracker answered with another reply kind");
+      }
+      return reply;
+    }
+  }
+
+  absl::Status ConnectLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    v1::TrackerRequest request;
+    request.mutable_connect()->set_protocol_magic(kProtocolMagic);
+    request.mutable_connect()->set_padding(std::string(16, '\0'));
+    const absl::Time sent = absl::Now();
+    absl::StatusOr<v1::TrackerResponse> reply = ExchangeLocked(request);
+    if (!reply.ok()) return reply.status();
+    if (reply->has_error()) return StatusFromTrackerError(reply->error());
+    if (!reply->has_connect() || reply->connect().connection_id() == 0) {
+      return absl::InternalError("tracker answered connect with another reply kind");
+    }
+    connection_id_ = reply->connect().connection_id();
+    id_expiry_ = sent + absl::Seconds(reply->connect().lifetime_seconds());
+    return absl::OkStatus();
+  }
+
+  // One request/reply exchange with timeouts and exponential backoff;
+  // replies with another transaction id are ignored.
+  absl::StatusOr<v1::TrackerResponse> ExchangeLocked(v1::TrackerRequest& request)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    request.set_transaction_id(static_cast<uint32_t>(rng_()));
+    const std::string bytes = request.SerializeAsString();
+    if (bytes.size() > kMaxRequestBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "request is ", bytes.size(), " bytes; the tracker accepts at most ", kMaxRequestBytes));
+    }
+    char buf[kReceiveBytes];
+    absl::Duration timeout = options_.initial_timeout;
+    for (int attempt = 0; attempt <= options_.max_retries; ++attempt, timeout *= 2) {
+      if (send(fd_, bytes.data(), bytes.size(), 0) < 0 && errno != ECONNREFUSED) {
+        return absl::UnavailableError(absl::StrCat("send to tracker: ", std::strerror(errno)));
+      }
+      const absl::Time deadline = absl::Now() + timeout;
+      for (;;) {
+        const absl::Duration left = deadline - absl::Now();
+        if (left <= absl::ZeroDuration()) break;
+        pollfd pfd{fd_, POLLIN, 0};
+        const int ready = poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
+        if (ready < 0 && errno != EINTR) {
+          return absl::UnavailableError(absl::StrCat("poll: ", std::strerror(errno)));
+        }
+        if (ready <= 0) continue;
+        const ssize_t n = recv(fd_, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n < 0) continue;  // ECONNREFUSED (nobody listening yet), EAGAIN
+        v1::TrackerResponse reply;
+        if (!reply.ParseFromArray(buf, static_cast<int>(n))) continue;
+        if (reply.transaction_id() != request.transaction_id()) continue;
+        return reply;
+      }
+    }
+    return absl::UnavailableError(absl::StrCat("no answer from the tracker at ", options_.host, ":",
+                                               options_.port, " after ", options_.max_retries + 1,
+                                               " attempts"));
+  }
+
+  const int fd_;
+  const TrackerClientOptions options_;
+  absl::Mutex mu_;
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  uint64_t connection_id_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time id_expiry_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TrackerClient>> TrackerClient::Create(
+    const TrackerClientOptions& options) {
+  if (options.port == 0) return absl::InvalidArgumentError("tracker port must not be 0");
+  if (options.initial_timeout <= absl::ZeroDuration() || options.max_retries < 0) {
+    return absl::InvalidArgumentError("timeout must be positive and retries non-negative");
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* result = nullptr;
+  const std::string port = absl::StrCat(options.port);
+  if (int rc = getaddrinfo(options.host.c_str(), port.c_str(), &hints, &result); rc != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot resolve tracker host ", options.host, ": ", gai_strerror(rc)));
+  }
+  int fd = -1;
+  std::string error = "no address";
+  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      error = std::strerror(errno);
+      continue;
+    }
+    // connect() makes the kernel drop datagrams from anyone but the tracker.
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+    error = std::strerror(errno);
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(result);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot open UDP socket to ", options.host, ": ", error));
+  }
+  return std::unique_ptr<TrackerClient>(new UdpTrackerClient(fd, options));
+}
+
+}  // namespace pytorrent::peer

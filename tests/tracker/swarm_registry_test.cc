@@ -1,0 +1,431 @@
+#include "tracker/swarm_registry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/time_source.h"
+
+namespace pytorrent::tracker {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr uint32_t kChunk = 256 * 1024;
+
+std::string Root(int n) {
+  std::string h(32, '\0');
+  h[0] = static_cast<char>(n);
+  h[1] = static_cast<char>(n >> 8);
+  h[31] = 'r';
+  return h;
+}
+
+v1::FileAvailability File(const std::string& name, int root, uint32_t chunks_have,
+                          uint32_t chunks = 4) {
+  v1::FileAvailability f;
+  f.set_name(name);
+  f.set_size_bytes(uint64_t{chunks} * kChunk);
+  f.set_chunk_size_bytes(kChunk);
+  f.set_root_hash(Root(root));
+  f.set_chunks_have(chunks_have);
+  return f;
+}
+
+v1::AnnounceRequest Peer(uint64_t id, const std::string& name,
+                         std::vector<v1::FileAvailability> files = {}) {
+  v1::AnnounceRequest a;
+  a.set_peer_id(id);
+  a.set_peer_key(id * 1000 + 7);
+  a.set_username(name);
+  a.set_chunk_endpoint("tcp://127.0.0.1:" + std::to_string(7000 + id));
+  for (auto& f : files) *a.add_files() = f;
+  return a;
+}
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  explicit RegistryTest(RegistryLimits limits = {.announce_interval = absl::Seconds(10)})
+      : registry_(limits, /*seed=*/1) {}
+
+  absl::Status Announce(const v1::AnnounceRequest& a) {
+    return registry_.Announce(a, clock_.Now());
+  }
+
+  std::vector<std::string> Usernames() {
+    std::vector<std::string> names;
+    std::string token;
+    do {
+      google::protobuf::RepeatedPtrField<v1::PeerInfo> page;
+      std::string next;
+      EXPECT_TRUE(registry_.ListPeers({.token = token}, clock_.Now(), &page, &next).ok());
+      for (const auto& p : page) names.push_back(p.username());
+      token = next;
+    } while (!token.empty());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  absl::StatusOr<v1::FileSummary> Summary(int root) {
+    v1::GetFilePeersResponse out;
+    absl::Status s = registry_.GetFilePeers(Root(root), 0, 0, SIZE_MAX, clock_.Now(), &out);
+    if (!s.ok()) return s;
+    return out.file();
+  }
+
+  FakeTimeSource clock_;
+  SwarmRegistry registry_;
+};
+
+TEST_F(RegistryTest, AnnounceRegistersPeerAndFiles) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 4), File("b.bin", 2, 1)})).ok());
+  EXPECT_EQ(registry_.CountPeers(), 1u);
+  EXPECT_EQ(registry_.CountFiles(), 2u);
+  auto a = Summary(1);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->name(), "a.bin");
+  EXPECT_EQ(a->seeders(), 1u);
+  EXPECT_EQ(a->leechers(), 0u);
+  auto b = Summary(2);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->seeders(), 0u);
+  EXPECT_EQ(b->leechers(), 1u);
+}
+
+TEST_F(RegistryTest, SilentPeerExpiresAfterTwiceTheInterval) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 4)})).ok());
+  clock_.Advance(absl::Seconds(19));
+  EXPECT_EQ(registry_.ExpireIdle(clock_.Now()), 0);
+  EXPECT_EQ(registry_.CountPeers(), 1u);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(registry_.ExpireIdle(clock_.Now()), 1);
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+  EXPECT_EQ(registry_.CountFiles(), 0u);  // its only holder left
+  EXPECT_EQ(Summary(1).status().code(), absl::StatusCode::kNotFound);
+  // The username is free again.
+  EXPECT_TRUE(Announce(Peer(2, "alice")).ok());
+}
+
+TEST_F(RegistryTest, RefreshKeepsPeerAlive) {
+  ASSERT_TRUE(Announce(Peer(1, "alice")).ok());
+  ASSERT_TRUE(Announce(Peer(2, "bob")).ok());
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(absl::Seconds(15));
+    ASSERT_TRUE(Announce(Peer(1, "alice")).ok());
+  }
+  EXPECT_THAT(Usernames(), ElementsAre("alice"));
+}
+
+TEST_F(RegistryTest, ExpiryDropsOnlyTheExpiredHoldersAvailability) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 4)})).ok());
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_TRUE(Announce(Peer(2, "bob", {File("a.bin", 1, 2)})).ok());
+  clock_.Advance(absl::Seconds(10));  // alice: 20 s silent
+  auto a = Summary(1);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->seeders(), 0u);
+  EXPECT_EQ(a->leechers(), 1u);
+}
+
+TEST_F(RegistryTest, UsernamesAreUnique) {
+  ASSERT_TRUE(Announce(Peer(1, "alice")).ok());
+  EXPECT_EQ(Announce(Peer(2, "alice")).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(registry_.CountPeers(), 1u);
+  ASSERT_TRUE(Announce(Peer(2, "bob")).ok());
+  // A registered peer announcing another's name is refused too.
+  EXPECT_EQ(Announce(Peer(2, "alice")).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(Usernames(), ElementsAre("alice", "bob"));
+}
+
+TEST_F(RegistryTest, RenameConflictsAndOwnership) {
+  ASSERT_TRUE(Announce(Peer(1, "alice")).ok());
+  ASSERT_TRUE(Announce(Peer(2, "bob")).ok());
+  const absl::Time now = clock_.Now();
+  EXPECT_EQ(registry_.Rename(2, 2007, "alice", now).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(registry_.Rename(2, 1234, "carol", now).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(registry_.Rename(3, 3007, "carol", now).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(registry_.Rename(2, 2007, "bad name", now).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(registry_.Rename(2, 2007, "bob", now).ok());  // own name
+  EXPECT_TRUE(registry_.Rename(2, 2007, "carol", now).ok());
+  EXPECT_THAT(Usernames(), ElementsAre("alice", "carol"));
+  // "bob" is free now.
+  EXPECT_TRUE(registry_.Rename(1, 1007, "bob", now).ok());
+  EXPECT_THAT(Usernames(), ElementsAre("bob", "carol"));
+}
+
+TEST_F(RegistryTest, LeaveNeedsTheKey) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 4)})).ok());
+  EXPECT_EQ(registry_.Leave(1, 42, clock_.Now()).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(registry_.CountPeers(), 1u);
+  v1::AnnounceRequest stolen = Peer(1, "alice");
+  stolen.set_peer_key(42);
+  EXPECT_EQ(Announce(stolen).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(registry_.Leave(1, 1007, clock_.Now()).ok());
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+  EXPECT_EQ(registry_.CountFiles(), 0u);
+  EXPECT_EQ(registry_.Leave(1, 1007, clock_.Now()).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RegistryTest, EvictRemovesWithoutKey) {
+  ASSERT_TRUE(Announce(Peer(1, "alice")).ok());
+  EXPECT_TRUE(registry_.Evict(1, clock_.Now()).ok());
+  EXPECT_EQ(registry_.Evict(1, clock_.Now()).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(RegistryTest, SameNameDifferentRootIsTwoFiles) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("same.txt", 1, 4)})).ok());
+  ASSERT_TRUE(Announce(Peer(2, "bob", {File("same.txt", 2, 4)})).ok());
+  EXPECT_EQ(registry_.CountFiles(), 2u);
+  google::protobuf::RepeatedPtrField<v1::FileSummary> found;
+  std::string next;
+  ASSERT_TRUE(registry_.SearchFiles("SAME", {}, clock_.Now(), &found, &next).ok());
+  EXPECT_EQ(found.size(), 2);
+  EXPECT_TRUE(next.empty());
+}
+
+TEST_F(RegistryTest, KnownRootWithOtherSizeIsRejected) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 4, /*chunks=*/4)})).ok());
+  EXPECT_EQ(Announce(Peer(2, "bob", {File("a.bin", 1, 1, /*chunks=*/5)})).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(registry_.CountPeers(), 1u);  // nothing changed
+}
+
+TEST_F(RegistryTest, RejectsMalformedFiles) {
+  auto bad_hash = File("a.bin", 1, 4);
+  bad_hash.set_root_hash("short");
+  EXPECT_EQ(Announce(Peer(1, "a", {bad_hash})).code(), absl::StatusCode::kInvalidArgument);
+  auto bad_chunk = File("a.bin", 1, 4);
+  bad_chunk.set_chunk_size_bytes(1000);
+  EXPECT_EQ(Announce(Peer(1, "a", {bad_chunk})).code(), absl::StatusCode::kInvalidArgument);
+  auto too_many = File("a.bin", 1, 5, /*chunks=*/4);
+  EXPECT_EQ(Announce(Peer(1, "a", {too_many})).code(), absl::StatusCode::kInvalidArgument);
+  auto bad_name = File("../etc", 1, 4);
+  EXPECT_EQ(Announce(Peer(1, "a", {bad_name})).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Announce(Peer(1, "a", {File("x", 1, 4), File("y", 1, 4)})).code(),
+            absl::StatusCode::kInvalidArgument);  // duplicate root
+  EXPECT_EQ(Announce(Peer(0, "a")).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Announce(Peer(1, "")).code(), absl::StatusCode::kInvalidArgument);
+  v1::AnnounceRequest long_endpoint = Peer(1, "a");
+  long_endpoint.set_chunk_endpoint(std::string(kMaxEndpointBytes + 1, 'x'));
+  EXPECT_EQ(Announce(long_endpoint).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+}
+
+TEST_F(RegistryTest, LeecherBecomesSeeder) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 1)})).ok());
+  ASSERT_TRUE(Announce(Peer(2, "bob", {File("a.bin", 1, 2)})).ok());
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 4)})).ok());
+  auto a = Summary(1);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->seeders(), 1u);
+  EXPECT_EQ(a->leechers(), 1u);
+}
+
+TEST_F(RegistryTest, RemovedAndReplacedFiles) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a", 1, 4), File("b", 2, 4), File("c", 3, 4)})).ok());
+  v1::AnnounceRequest remove = Peer(1, "alice");
+  remove.add_removed_root_hashes(Root(2));
+  ASSERT_TRUE(Announce(remove).ok());
+  EXPECT_EQ(registry_.CountFiles(), 2u);
+  v1::AnnounceRequest replace = Peer(1, "alice", {File("d", 4, 4)});
+  replace.set_replace_files(true);
+  ASSERT_TRUE(Announce(replace).ok());
+  EXPECT_EQ(registry_.CountFiles(), 1u);
+  EXPECT_TRUE(Summary(4).ok());
+  EXPECT_FALSE(Summary(1).ok());
+}
+
+class CappedRegistryTest : public RegistryTest {
+ protected:
+  CappedRegistryTest()
+      : RegistryTest(
+            {.max_peers = 2, .max_files_per_peer = 2, .announce_interval = absl::Seconds(10)}) {}
+};
+
+TEST_F(CappedRegistryTest, PeerCap) {
+  ASSERT_TRUE(Announce(Peer(1, "a")).ok());
+  ASSERT_TRUE(Announce(Peer(2, "b")).ok());
+  EXPECT_EQ(Announce(Peer(3, "c")).code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(Announce(Peer(2, "b")).ok());  // refreshing is fine at the cap
+  ASSERT_TRUE(registry_.Leave(1, 1007, clock_.Now()).ok());
+  EXPECT_TRUE(Announce(Peer(3, "c")).ok());
+}
+
+TEST_F(CappedRegistryTest, FilesPerPeerCap) {
+  EXPECT_EQ(Announce(Peer(1, "a", {File("x", 1, 4), File("y", 2, 4), File("z", 3, 4)})).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+  ASSERT_TRUE(Announce(Peer(1, "a", {File("x", 1, 4), File("y", 2, 4)})).ok());
+  EXPECT_EQ(Announce(Peer(1, "a", {File("z", 3, 4)})).code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(registry_.CountFiles(), 2u);
+  // Updating a held file, or swapping one for another, stays within the cap.
+  EXPECT_TRUE(Announce(Peer(1, "a", {File("x", 1, 2)})).ok());
+  v1::AnnounceRequest swap = Peer(1, "a", {File("z", 3, 4)});
+  swap.add_removed_root_hashes(Root(2));
+  EXPECT_TRUE(Announce(swap).ok());
+  v1::AnnounceRequest replace = Peer(1, "a", {File("p", 5, 4), File("q", 6, 4)});
+  replace.set_replace_files(true);
+  EXPECT_TRUE(Announce(replace).ok());
+  EXPECT_EQ(registry_.CountFiles(), 2u);
+}
+
+TEST_F(RegistryTest, PagingCoversEveryPeerOnce) {
+  for (uint64_t id = 1; id <= 120; ++id) {
+    ASSERT_TRUE(Announce(Peer(id, "user" + std::to_string(id))).ok());
+  }
+  ASSERT_TRUE(registry_.Leave(50, 50007, clock_.Now()).ok());
+  std::set<uint64_t> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    google::protobuf::RepeatedPtrField<v1::PeerInfo> page;
+    std::string next;
+    ASSERT_TRUE(registry_
+                    .ListPeers({.token = token, .page_size = 7, .max_bytes = 300}, clock_.Now(),
+                               &page, &next)
+                    .ok());
+    EXPECT_LE(page.size(), 7);
+    size_t bytes = 0;
+    for (const auto& p : page) {
+      EXPECT_TRUE(seen.insert(p.peer_id()).second);
+      bytes += p.ByteSizeLong() + 2;
+    }
+    EXPECT_LE(bytes, 300u);
+    token = next;
+    ++pages;
+  } while (!token.empty() && pages < 1000);
+  EXPECT_EQ(seen.size(), 119u);
+  EXPECT_FALSE(seen.contains(50));
+}
+
+TEST_F(RegistryTest, ForgedPageTokenIsInvalid) {
+  google::protobuf::RepeatedPtrField<v1::PeerInfo> page;
+  std::string next;
+  EXPECT_EQ(registry_.ListPeers({.token = "garbage"}, clock_.Now(), &page, &next).code(),
+            absl::StatusCode::kInvalidArgument);
+  google::protobuf::RepeatedPtrField<v1::FileSummary> files;
+  EXPECT_EQ(registry_
+                .SearchFiles("", {.token = std::string("pv1\0\xff\xff\xff\x7f", 8)}, clock_.Now(),
+                             &files, &next)
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(RegistryTest, FilePeersAreBoundedRandomSeedersFirst) {
+  for (uint64_t id = 1; id <= 40; ++id) {
+    ASSERT_TRUE(
+        Announce(Peer(id, "u" + std::to_string(id), {File("f", 1, id <= 20 ? 4 : 1)})).ok());
+  }
+  std::set<uint64_t> seen;
+  for (int round = 0; round < 20; ++round) {
+    v1::GetFilePeersResponse out;
+    ASSERT_TRUE(
+        registry_.GetFilePeers(Root(1), 5, /*exclude=*/3, SIZE_MAX, clock_.Now(), &out).ok());
+    ASSERT_EQ(out.peers_size(), 5);
+    EXPECT_EQ(out.file().seeders(), 20u);
+    EXPECT_EQ(out.file().leechers(), 20u);
+    for (const auto& p : out.peers()) {
+      EXPECT_EQ(p.chunks_have(), 4u);  // seeders first: there are 20 of them
+      EXPECT_NE(p.peer_id(), 3u);
+      seen.insert(p.peer_id());
+    }
+  }
+  EXPECT_GT(seen.size(), 5u);  // a random subset, not always the same one
+  // Asking for more than there are seeders fills up with leechers.
+  v1::GetFilePeersResponse out;
+  ASSERT_TRUE(registry_.GetFilePeers(Root(1), 30, 0, SIZE_MAX, clock_.Now(), &out).ok());
+  ASSERT_EQ(out.peers_size(), 30);
+  for (int i = 0; i < 30; ++i) EXPECT_EQ(out.peers(i).chunks_have(), i < 20 ? 4u : 1u) << i;
+  // And never more than the byte budget.
+  out.Clear();
+  ASSERT_TRUE(registry_.GetFilePeers(Root(1), 30, 0, 400, clock_.Now(), &out).ok());
+  EXPECT_LE(out.ByteSizeLong(), 400u);
+  EXPECT_GT(out.peers_size(), 0);
+}
+
+TEST_F(RegistryTest, EndpointsRoundTrip) {
+  for (const char* endpoint :
+       {"tcp://127.0.0.1:6881", "tcp://010.0.0.1:5", "ipc:///tmp/x", "tcp://[::1]:80", "",
+        "tcp://255.255.255.255:65535", "tcp://1.2.3.4:65536"}) {
+    v1::AnnounceRequest a = Peer(1, "alice");
+    a.set_chunk_endpoint(endpoint);
+    ASSERT_TRUE(Announce(a).ok()) << endpoint;
+    google::protobuf::RepeatedPtrField<v1::PeerInfo> page;
+    std::string next;
+    ASSERT_TRUE(registry_.ListPeers({}, clock_.Now(), &page, &next).ok());
+    ASSERT_EQ(page.size(), 1);
+    EXPECT_EQ(page[0].chunk_endpoint(), endpoint);
+  }
+}
+
+// Random operations checked against a simple model: catches bookkeeping
+// slips in the swap-remove indexes.
+TEST_F(RegistryTest, RandomOperationsMatchModel) {
+  std::mt19937 rng(7);
+  struct ModelPeer {
+    std::map<int, uint32_t> files;  // root -> chunks_have
+    absl::Time last_seen;
+  };
+  std::map<uint64_t, ModelPeer> model;
+  for (int step = 0; step < 3000; ++step) {
+    for (auto it = model.begin(); it != model.end();) {
+      it = it->second.last_seen + absl::Seconds(20) <= clock_.Now() ? model.erase(it) : ++it;
+    }
+    const uint64_t id = 1 + rng() % 30;
+    const int op = static_cast<int>(rng() % 10);
+    if (op < 7) {
+      v1::AnnounceRequest a = Peer(id, "u" + std::to_string(id));
+      a.set_replace_files(rng() % 4 == 0);
+      std::map<int, uint32_t> next =
+          a.replace_files() ? std::map<int, uint32_t>{} : model[id].files;
+      std::set<int> used;
+      for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
+        const int root = 1 + static_cast<int>(rng() % 12);
+        if (!used.insert(root).second) continue;
+        a.add_removed_root_hashes(Root(root));
+        next.erase(root);
+      }
+      std::set<int> added;
+      for (int k = static_cast<int>(rng() % 4); k > 0; --k) {
+        const int root = 1 + static_cast<int>(rng() % 12);
+        if (!added.insert(root).second) continue;
+        const uint32_t have = rng() % 5;
+        *a.add_files() = File("f" + std::to_string(root), root, have);
+        next[root] = have;
+      }
+      ASSERT_TRUE(Announce(a).ok()) << step;
+      model[id].files = next;
+      model[id].last_seen = clock_.Now();
+    } else if (op < 9) {
+      const bool known = model.count(id) > 0;
+      EXPECT_EQ(registry_.Leave(id, id * 1000 + 7, clock_.Now()).ok(), known);
+      model.erase(id);
+    } else {
+      clock_.Advance(absl::Seconds(1));
+    }
+    if (step % 50 == 0) {
+      ASSERT_EQ(registry_.CountPeers(), model.size());
+      std::map<int, std::pair<uint32_t, uint32_t>> counts;
+      for (const auto& [pid, p] : model) {
+        for (const auto& [root, have] : p.files) {
+          (have >= 4 ? counts[root].first : counts[root].second)++;
+        }
+      }
+      ASSERT_EQ(registry_.CountFiles(), counts.size()) << step;
+      for (const auto& [root, c] : counts) {
+        auto s = Summary(root);
+        ASSERT_TRUE(s.ok()) << root;
+        EXPECT_EQ(s->seeders(), c.first) << "root " << root << " step " << step;
+        EXPECT_EQ(s->leechers(), c.second) << "root " << root << " step " << step;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace pytorrent::tracker

@@ -1,0 +1,92 @@
+#include "tests/tracker/tracker_process.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace pytorrent::testing {
+
+std::string TestDir(const std::string& name) {
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  std::filesystem::path dir = std::filesystem::path(tmp != nullptr ? tmp : "/tmp") / name;
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+  return dir.string();
+}
+
+absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
+    const TrackerProcessOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  const std::string port_file = options.dir + "/port";
+  std::filesystem::remove(port_file, ec);
+  std::vector<std::string> args = {
+      options.binary, "--home", options.dir + "/home", "--host", "127.0.0.1",
+      "--port",       "0",      "--port-file",         port_file};
+  args.insert(args.end(), options.args.begin(), options.args.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) return absl::InternalError("fork failed");
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  auto process = std::unique_ptr<TrackerProcess>(new TrackerProcess(pid, 0));
+  // Wait for the port file (written atomically once the socket is bound),
+  // or for the child to die, with a deadline.
+  const absl::Time deadline = absl::Now() + options.start_timeout;
+  while (absl::Now() < deadline) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      process->stopped_ = true;
+      return absl::InternalError(absl::StrCat("tracker exited early with status ", status));
+    }
+    std::ifstream in(port_file);
+    std::string text;
+    uint32_t port = 0;
+    if (in && std::getline(in, text) && absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &port) &&
+        port > 0 && port < 65536) {
+      process->port_ = static_cast<uint16_t>(port);
+      return process;
+    }
+    usleep(5'000);  // polling interval of the wait above, not a synchronisation
+  }
+  return absl::DeadlineExceededError("tracker did not write its port file in time");
+}
+
+int TrackerProcess::Stop(absl::Duration timeout) {
+  if (stopped_) return -1;
+  stopped_ = true;
+  kill(pid_, SIGTERM);
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  while (absl::Now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    usleep(5'000);
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  return -1;
+}
+
+TrackerProcess::~TrackerProcess() { Stop(); }
+
+}  // namespace pytorrent::testing

@@ -1,0 +1,132 @@
+// Round trips through the real tracker binary over UDP on loopback.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "peer/tracker_client.h"
+#include "tests/tracker/tracker_process.h"
+
+namespace pytorrent {
+namespace {
+
+using ::pytorrent::peer::TrackerClient;
+using ::pytorrent::testing::TestDir;
+using ::pytorrent::testing::TrackerProcess;
+using ::testing::UnorderedElementsAre;
+
+std::string Hash(char fill) { return std::string(32, fill); }
+
+v1::FileAvailability File(const std::string& name, char hash_fill, uint32_t chunks_have) {
+  v1::FileAvailability f;
+  f.set_name(name);
+  f.set_size_bytes(4 * 256 * 1024);
+  f.set_chunk_size_bytes(256 * 1024);
+  f.set_root_hash(Hash(hash_fill));
+  f.set_chunks_have(chunks_have);
+  return f;
+}
+
+v1::AnnounceRequest Announce(uint64_t id, uint64_t key, const std::string& name,
+                             const std::string& endpoint) {
+  v1::AnnounceRequest a;
+  a.set_peer_id(id);
+  a.set_peer_key(key);
+  a.set_username(name);
+  a.set_chunk_endpoint(endpoint);
+  return a;
+}
+
+std::unique_ptr<TrackerClient> Client(uint16_t port) {
+  auto client = TrackerClient::Create({.host = "127.0.0.1",
+                                       .port = port,
+                                       .initial_timeout = absl::Milliseconds(200),
+                                       .max_retries = 4});
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? std::move(*client) : nullptr;
+}
+
+TEST(TrackerUdpTest, AnnounceListSearchFilePeersRenameLeave) {
+  auto tracker = testing::TrackerProcess::Start({.dir = TestDir("roundtrip")});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  auto client = Client((*tracker)->port());
+  ASSERT_NE(client, nullptr);
+
+  v1::AnnounceRequest alice = Announce(1, 111, "alice", "tcp://127.0.0.1:7001");
+  *alice.add_files() = File("movie.mkv", 'a', 4);  // seeder
+  *alice.add_files() = File("notes.txt", 'b', 4);
+  absl::StatusOr<v1::AnnounceResponse> a = client->Announce(alice);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->peer_count(), 1u);
+  EXPECT_EQ(a->interval_seconds(), 60u);
+
+  v1::AnnounceRequest bob = Announce(2, 222, "bob", "ipc:///tmp/bob.sock");
+  *bob.add_files() = File("movie.mkv", 'a', 1);  // leecher
+  *bob.add_files() = File("movie.mkv", 'c', 4);  // same name, other content
+  a = client->Announce(bob);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->peer_count(), 2u);
+
+  absl::StatusOr<v1::ListPeersResponse> peers = client->ListPeers({});
+  ASSERT_TRUE(peers.ok()) << peers.status();
+  EXPECT_EQ(peers->total_peers(), 2u);
+  EXPECT_TRUE(peers->next_page_token().empty());
+  std::vector<std::string> listed;
+  for (const auto& p : peers->peers()) listed.push_back(p.username() + "@" + p.chunk_endpoint());
+  EXPECT_THAT(listed,
+              UnorderedElementsAre("alice@tcp://127.0.0.1:7001", "bob@ipc:///tmp/bob.sock"));
+
+  v1::SearchFilesRequest search;
+  search.set_query("MOVIE");
+  absl::StatusOr<v1::SearchFilesResponse> found = client->SearchFiles(search);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->files_size(), 2);  // two contents named movie.mkv
+  for (const auto& f : found->files()) {
+    if (f.root_hash() == Hash('a')) {
+      EXPECT_EQ(f.seeders(), 1u);
+      EXPECT_EQ(f.leechers(), 1u);
+    } else {
+      EXPECT_EQ(f.root_hash(), Hash('c'));
+      EXPECT_EQ(f.seeders(), 1u);
+      EXPECT_EQ(f.leechers(), 0u);
+    }
+  }
+
+  v1::GetFilePeersRequest who;
+  who.set_root_hash(Hash('a'));
+  absl::StatusOr<v1::GetFilePeersResponse> holders = client->GetFilePeers(who);
+  ASSERT_TRUE(holders.ok()) << holders.status();
+  ASSERT_EQ(holders->peers_size(), 2);
+  EXPECT_EQ(holders->peers(0).username(), "alice");  // seeders first
+  EXPECT_EQ(holders->peers(0).chunks_have(), 4u);
+  EXPECT_EQ(holders->peers(1).username(), "bob");
+  EXPECT_EQ(holders->file().name(), "movie.mkv");
+
+  who.set_root_hash(Hash('z'));
+  EXPECT_EQ(client->GetFilePeers(who).status().code(), absl::StatusCode::kNotFound);
+
+  // Rename: to a free name works; to a taken one fails; wrong key fails.
+  EXPECT_TRUE(client->Rename(1, 111, "alice2").ok());
+  EXPECT_EQ(client->Rename(2, 222, "alice2").code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(client->Rename(2, 999, "carol").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->Leave(1, 999).code(), absl::StatusCode::kPermissionDenied);
+
+  EXPECT_TRUE(client->Leave(2, 222).ok());
+  EXPECT_EQ(client->Leave(2, 222).code(), absl::StatusCode::kNotFound);
+  peers = client->ListPeers({});
+  ASSERT_TRUE(peers.ok()) << peers.status();
+  ASSERT_EQ(peers->peers_size(), 1);
+  EXPECT_EQ(peers->peers(0).username(), "alice2");
+
+  absl::StatusOr<v1::GetStatsResponse> stats = client->GetStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->peers(), 1u);
+  EXPECT_EQ(stats->files(), 2u);  // 'c' went with bob
+  EXPECT_EQ(stats->announces(), 2u);
+
+  EXPECT_EQ((*tracker)->Stop(), 0);  // SIGTERM: clean exit 0
+}
+
+}  // namespace
+}  // namespace pytorrent

@@ -1,0 +1,230 @@
+// The PyTorrent tracker: wires the UDP loop, the request handler, the swarm
+// registry and the admin plane. See --help for flags; flags override the
+// key=value config file (HOME/config/tracker.conf by default).
+
+#include <openssl/rand.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <system_error>
+
+#include "CLI/CLI.hpp"
+#include "INIReader.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "google/protobuf/stubs/logging.h"
+#include "tracker/connection_id.h"
+#include "tracker/request_handler.h"
+#include "tracker/swarm_registry.h"
+#include "tracker/tracker_service.h"
+#include "tracker/udp_server.h"
+
+namespace {
+
+using pytorrent::tracker::UdpServer;
+
+std::atomic<UdpServer*> g_server{nullptr};
+
+void OnSignal(int) {
+  if (UdpServer* server = g_server.load()) server->Stop();
+}
+
+struct Settings {
+  std::string home;
+  std::string host = "127.0.0.1";
+  int port = 6969;
+  std::string port_file;
+  std::string admin_socket;
+  int announce_interval_s = 60;
+  std::string secret_file;
+  int64_t max_peers = 1'000'000;
+  int64_t max_files_per_peer = 10'000;
+  std::string log_level = "info";
+  std::string config;
+  int connection_id_window_s = 120;
+};
+
+int Fail(const std::string& message) {
+  std::cerr << "tracker: " << message << "\n";
+  return 2;
+}
+
+// Reads the secret: 32 raw bytes, or 64 hex digits (surrounding whitespace
+// ignored).
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read secret file ", path));
+  std::string data(129, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() == pytorrent::tracker::kSecretBytes) return data;
+  absl::string_view trimmed = absl::StripAsciiWhitespace(data);
+  if (trimmed.size() == 2 * pytorrent::tracker::kSecretBytes) {
+    bool hex = true;
+    for (char c : trimmed) hex = hex && absl::ascii_isxdigit(static_cast<unsigned char>(c));
+    if (hex) return absl::HexStringToBytes(trimmed);
+  }
+  return absl::InvalidArgumentError("secret file must hold 32 raw bytes or 64 hex digits");
+}
+
+absl::Status WriteFileAtomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << content;
+    if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Settings s;
+  CLI::App app{"PyTorrent UDP tracker"};
+  app.add_option("--home", s.home, "Home folder (default $HOME/.pytorrent/tracker)");
+  app.add_option("--host", s.host, "Address to bind")->capture_default_str();
+  app.add_option("--port", s.port, "UDP port; 0 picks a free one")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  app.add_option("--port-file", s.port_file, "Write the bound UDP port here (atomically)");
+  app.add_option("--admin-socket", s.admin_socket,
+                 "gRPC admin Unix socket (default HOME/state/admin.sock)");
+  app.add_option("--announce-interval-s", s.announce_interval_s,
+                 "Peers announce this often; they expire after twice this")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  app.add_option("--secret-file", s.secret_file,
+                 "Connection-id secret (32 bytes or 64 hex digits); default: random per start");
+  app.add_option("--max-peers", s.max_peers, "Cap on registered peers")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--max-files-per-peer", s.max_files_per_peer, "Cap on files one peer offers")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
+  app.add_option("--config", s.config, "key=value config file (default HOME/config/tracker.conf)");
+  app.add_option("--connection-id-window-s", s.connection_id_window_s,
+                 "Connection ids live one to two windows (tests shorten this)")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  if (s.home.empty()) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home == '\0') return Fail("--home is required when HOME is unset");
+    s.home = std::string(home) + "/.pytorrent/tracker";
+  }
+  std::error_code ec;
+  for (const char* sub : {"config", "logs", "state"}) {
+    std::filesystem::create_directories(std::filesystem::path(s.home) / sub, ec);
+    if (ec) return Fail(absl::StrCat("cannot create ", s.home, "/", sub, ": ", ec.message()));
+  }
+
+  // Config file values apply where no flag was given.
+  const bool explicit_config = !s.config.empty();
+  if (!explicit_config) s.config = s.home + "/config/tracker.conf";
+  if (explicit_config || std::filesystem::exists(s.config)) {
+    INIReader ini(s.config);
+    if (ini.ParseError() != 0) {
+      return Fail(absl::StrCat("cannot parse config ", s.config, " (line ", ini.ParseError(), ")"));
+    }
+    auto str = [&](const char* flag, const char* key, std::string& value) {
+      if (app.count(flag) == 0) value = ini.Get("", key, value);
+    };
+    auto num = [&](const char* flag, const char* key, auto& value) {
+      if (app.count(flag) == 0) {
+        value = static_cast<std::remove_reference_t<decltype(value)>>(
+            ini.GetInteger("", key, static_cast<long>(value)));
+      }
+    };
+    str("--host", "host", s.host);
+    num("--port", "port", s.port);
+    str("--admin-socket", "admin_socket", s.admin_socket);
+    num("--announce-interval-s", "announce_interval_s", s.announce_interval_s);
+    str("--secret-file", "secret_file", s.secret_file);
+    num("--max-peers", "max_peers", s.max_peers);
+    num("--max-files-per-peer", "max_files_per_peer", s.max_files_per_peer);
+    str("--log-level", "log_level", s.log_level);
+    if (s.port < 0 || s.port > 65535) return Fail("port must be 0..65535");
+    if (s.announce_interval_s < 1) return Fail("announce_interval_s must be at least 1");
+    if (s.max_peers < 1 || s.max_files_per_peer < 1) return Fail("caps must be at least 1");
+  }
+  if (s.admin_socket.empty()) s.admin_socket = s.home + "/state/admin.sock";
+
+  if (absl::Status st =
+          pytorrent::InitLogging({.file_path = s.home + "/logs/tracker.log", .level = s.log_level});
+      !st.ok()) {
+    return Fail(std::string(st.message()));
+  }
+  // Protobuf logs each invalid UTF-8 string it meets while parsing; those are
+  // counted as malformed requests instead of logged one by one.
+  google::protobuf::SetLogHandler(nullptr);
+
+  std::string secret(pytorrent::tracker::kSecretBytes, '\0');
+  if (!s.secret_file.empty()) {
+    absl::StatusOr<std::string> read = ReadSecret(s.secret_file);
+    if (!read.ok()) return Fail(std::string(read.status().message()));
+    secret = *read;
+  } else if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()),
+                        static_cast<int>(secret.size())) != 1) {
+    return Fail("RAND_bytes failed");
+  }
+  auto minter = pytorrent::tracker::ConnectionIdMinter::Create(
+      secret, absl::Seconds(s.connection_id_window_s));
+  if (!minter.ok()) return Fail(std::string(minter.status().message()));
+
+  uint64_t seed = 0;
+  RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof(seed));
+  pytorrent::tracker::SwarmRegistry registry(
+      {.max_peers = static_cast<uint32_t>(s.max_peers),
+       .max_files_per_peer = static_cast<uint32_t>(s.max_files_per_peer),
+       .announce_interval = absl::Seconds(s.announce_interval_s)},
+      seed);
+  const absl::Time start = absl::Now();
+  pytorrent::tracker::RequestHandler handler(registry, **minter, start);
+
+  auto server = UdpServer::Bind({.host = s.host, .port = static_cast<uint16_t>(s.port)});
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  pytorrent::tracker::TrackerService service(handler, registry, **server, start);
+
+  g_server.store(server->get());
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (!s.port_file.empty()) {
+    if (absl::Status st = WriteFileAtomically(s.port_file, absl::StrCat((*server)->port(), "\n"));
+        !st.ok()) {
+      return Fail(std::string(st.message()));
+    }
+  }
+  PT_LOG_INFO("tracker listening on udp {}:{} (announce interval {}s, max peers {})", s.host,
+              (*server)->port(), s.announce_interval_s, s.max_peers);
+
+  (*server)->Run(service);
+
+  g_server.store(nullptr);
+  const auto& c = handler.counters();
+  PT_LOG_INFO("tracker stopped: {} requests, {} announces, {} rejected, {} peers registered",
+              c.datagrams, c.announces(), c.TotalRejects(), registry.CountPeers());
+  spdlog::shutdown();
+  return 0;
+}

@@ -1,0 +1,286 @@
+#include "tracker/request_handler.h"
+
+#include <algorithm>
+
+namespace pytorrent::tracker {
+
+namespace {
+
+constexpr size_t kArenaBlockBytes = 64 * 1024;
+// Room left in a reply for everything around the listed items: transaction
+// id, envelope tags and lengths, page token, totals.
+constexpr size_t kEnvelopeReserveBytes = 40;
+// Error messages are ours, but keep them short all the same.
+constexpr size_t kMaxErrorMessageBytes = 200;
+
+google::protobuf::ArenaOptions ArenaOptionsFor(char* block) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = kArenaBlockBytes;
+  return options;
+}
+
+}  // namespace
+
+std::string_view RequestKindName(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::kConnect:
+      return "connect";
+    case RequestKind::kAnnounce:
+      return "announce";
+    case RequestKind::kLeave:
+      return "leave";
+    case RequestKind::kListPeers:
+      return "list_peers";
+    case RequestKind::kSearchFiles:
+      return "search_files";
+    case RequestKind::kGetFilePeers:
+      return "get_file_peers";
+    case RequestKind::kRename:
+      return "rename";
+    case RequestKind::kGetStats:
+      return "get_stats";
+    case RequestKind::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+std::string_view RejectKindName(RejectKind kind) {
+  switch (kind) {
+    case RejectKind::kOversize:
+      return "oversize";
+    case RejectKind::kMalformed:
+      return "malformed";
+    case RejectKind::kBadMagic:
+      return "bad_magic";
+    case RejectKind::kUnsupported:
+      return "unsupported";
+    case RejectKind::kBadConnectionId:
+      return "bad_connection_id";
+    case RejectKind::kAmplificationDrop:
+      return "amplification_drop";
+    case RejectKind::kInvalidArgument:
+      return "invalid_argument";
+    case RejectKind::kUsernameTaken:
+      return "username_taken";
+    case RejectKind::kUnknownPeer:
+      return "unknown_peer";
+    case RejectKind::kNotOwner:
+      return "not_owner";
+    case RejectKind::kCapacity:
+      return "capacity";
+    case RejectKind::kNotFound:
+      return "not_found";
+    case RejectKind::kInternal:
+      return "internal";
+    case RejectKind::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+uint64_t HandlerCounters::TotalRejects() const {
+  uint64_t total = 0;
+  for (uint64_t n : rejects) total += n;
+  return total;
+}
+
+RequestHandler::RequestHandler(SwarmRegistry& registry, ConnectionIdMinter& minter,
+                               absl::Time start_time)
+    : registry_(registry),
+      minter_(minter),
+      start_time_(start_time),
+      arena_block_(new char[kArenaBlockBytes]),
+      arena_(ArenaOptionsFor(arena_block_.get())) {}
+
+void RequestHandler::SetError(RejectKind kind, v1::TrackerErrorCode code, std::string_view message,
+                              v1::TrackerResponse* response) {
+  ++counters_.rejects[static_cast<size_t>(kind)];
+  v1::TrackerError* error = response->mutable_error();
+  error->set_code(code);
+  message = message.substr(0, kMaxErrorMessageBytes);
+  error->set_message(message.data(), message.size());
+}
+
+void RequestHandler::SetStatusError(const absl::Status& status, v1::TrackerErrorCode not_found_code,
+                                    v1::TrackerResponse* response) {
+  const std::string_view message(status.message().data(), status.message().size());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      SetError(RejectKind::kInvalidArgument, v1::TRACKER_ERROR_CODE_MALFORMED, message, response);
+      return;
+    case absl::StatusCode::kAlreadyExists:
+      SetError(RejectKind::kUsernameTaken, v1::TRACKER_ERROR_CODE_USERNAME_TAKEN, message,
+               response);
+      return;
+    case absl::StatusCode::kPermissionDenied:
+      SetError(RejectKind::kNotOwner, v1::TRACKER_ERROR_CODE_NOT_OWNER, message, response);
+      return;
+    case absl::StatusCode::kResourceExhausted:
+      SetError(RejectKind::kCapacity, v1::TRACKER_ERROR_CODE_CAPACITY, message, response);
+      return;
+    case absl::StatusCode::kNotFound:
+      SetError(not_found_code == v1::TRACKER_ERROR_CODE_UNKNOWN_PEER ? RejectKind::kUnknownPeer
+                                                                     : RejectKind::kNotFound,
+               not_found_code, message, response);
+      return;
+    default:
+      SetError(RejectKind::kInternal, v1::TRACKER_ERROR_CODE_INTERNAL, message, response);
+      return;
+  }
+}
+
+void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAddress& from,
+                              absl::Time now, v1::TrackerResponse* response) {
+  constexpr size_t kListBudget = kMaxReplyBytes - kEnvelopeReserveBytes;
+  switch (request.body_case()) {
+    case v1::TrackerRequest::kConnect: {
+      if (request.connect().protocol_magic() != kProtocolMagic) {
+        SetError(RejectKind::kBadMagic, v1::TRACKER_ERROR_CODE_MALFORMED,
+                 "connect needs protocol_magic 0x41727101980", response);
+        return;
+      }
+      v1::ConnectResponse* reply = response->mutable_connect();
+      reply->set_connection_id(minter_.Mint(from, now));
+      reply->set_lifetime_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(minter_.lifetime())));
+      return;
+    }
+    case v1::TrackerRequest::kAnnounce: {
+      absl::Status s = registry_.Announce(request.announce(), now);
+      if (!s.ok()) {
+        SetStatusError(s, v1::TRACKER_ERROR_CODE_UNKNOWN_PEER, response);
+        return;
+      }
+      v1::AnnounceResponse* reply = response->mutable_announce();
+      reply->set_interval_seconds(
+          static_cast<uint32_t>(absl::ToInt64Seconds(registry_.announce_interval())));
+      reply->set_peer_count(static_cast<uint32_t>(registry_.CountPeers()));
+      return;
+    }
+    case v1::TrackerRequest::kLeave: {
+      absl::Status s = registry_.Leave(request.leave().peer_id(), request.leave().peer_key(), now);
+      if (!s.ok()) {
+        SetStatusError(s, v1::TRACKER_ERROR_CODE_UNKNOWN_PEER, response);
+        return;
+      }
+      response->mutable_leave();
+      return;
+    }
+    case v1::TrackerRequest::kRename: {
+      const v1::RenameRequest& r = request.rename();
+      absl::Status s = registry_.Rename(r.peer_id(), r.peer_key(), r.new_username(), now);
+      if (!s.ok()) {
+        SetStatusError(s, v1::TRACKER_ERROR_CODE_UNKNOWN_PEER, response);
+        return;
+      }
+      response->mutable_rename();
+      return;
+    }
+    case v1::TrackerRequest::kListPeers: {
+      const v1::ListPeersRequest& r = request.list_peers();
+      v1::ListPeersResponse* reply = response->mutable_list_peers();
+      absl::Status s = registry_.ListPeers(
+          {.token = r.page_token(), .page_size = r.page_size(), .max_bytes = kListBudget}, now,
+          reply->mutable_peers(), reply->mutable_next_page_token());
+      if (!s.ok()) {
+        SetStatusError(s, v1::TRACKER_ERROR_CODE_NOT_FOUND, response);
+        return;
+      }
+      reply->set_total_peers(static_cast<uint32_t>(registry_.CountPeers()));
+      return;
+    }
+    case v1::TrackerRequest::kSearchFiles: {
+      const v1::SearchFilesRequest& r = request.search_files();
+      v1::SearchFilesResponse* reply = response->mutable_search_files();
+      absl::Status s = registry_.SearchFiles(
+          r.query(),
+          {.token = r.page_token(), .page_size = r.page_size(), .max_bytes = kListBudget}, now,
+          reply->mutable_files(), reply->mutable_next_page_token());
+      if (!s.ok()) SetStatusError(s, v1::TRACKER_ERROR_CODE_NOT_FOUND, response);
+      return;
+    }
+    case v1::TrackerRequest::kGetFilePeers: {
+      const v1::GetFilePeersRequest& r = request.get_file_peers();
+      absl::Status s = registry_.GetFilePeers(r.root_hash(), r.max_peers(), r.exclude_peer_id(),
+                                              kListBudget, now, response->mutable_get_file_peers());
+      if (!s.ok()) SetStatusError(s, v1::TRACKER_ERROR_CODE_NOT_FOUND, response);
+      return;
+    }
+    case v1::TrackerRequest::kGetStats: {
+      registry_.ExpireIdle(now);
+      v1::GetStatsResponse* reply = response->mutable_get_stats();
+      reply->set_peers(static_cast<uint32_t>(registry_.CountPeers()));
+      reply->set_files(static_cast<uint32_t>(registry_.CountFiles()));
+      reply->set_announces(counters_.announces());
+      reply->set_requests(counters_.datagrams);
+      reply->set_errors(counters_.TotalRejects());
+      reply->set_uptime_seconds(
+          static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Seconds(now - start_time_))));
+      return;
+    }
+    case v1::TrackerRequest::BODY_NOT_SET:
+      break;
+  }
+  SetError(RejectKind::kUnsupported, v1::TRACKER_ERROR_CODE_UNSUPPORTED,
+           "unknown or missing request kind", response);
+}
+
+size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAddress& from,
+                              absl::Time now, absl::Span<uint8_t> out) {
+  ++counters_.datagrams;
+  if (datagram.size() > kMaxRequestBytes) {
+    ++counters_.rejects[static_cast<size_t>(RejectKind::kOversize)];
+    return 0;
+  }
+  auto* request = google::protobuf::Arena::CreateMessage<v1::TrackerRequest>(&arena_);
+  auto* response = google::protobuf::Arena::CreateMessage<v1::TrackerResponse>(&arena_);
+  bool verified = false;
+  if (!request->ParseFromArray(datagram.data(), static_cast<int>(datagram.size()))) {
+    SetError(RejectKind::kMalformed, v1::TRACKER_ERROR_CODE_MALFORMED,
+             "datagram is not a TrackerRequest", response);
+  } else {
+    response->set_transaction_id(request->transaction_id());
+    const auto body = request->body_case();
+    if (body == v1::TrackerRequest::BODY_NOT_SET) {
+      SetError(RejectKind::kUnsupported, v1::TRACKER_ERROR_CODE_UNSUPPORTED,
+               "unknown or missing request kind", response);
+    } else {
+      // Oneof field numbers 3..10 map onto RequestKind in order.
+      ++counters_.requests[static_cast<size_t>(body) - v1::TrackerRequest::kConnect];
+      if (body == v1::TrackerRequest::kConnect) {
+        Dispatch(*request, from, now, response);
+      } else if (!minter_.Verify(request->connection_id(), from, now)) {
+        SetError(RejectKind::kBadConnectionId, v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID,
+                 "connection id is missing, forged or expired: connect again", response);
+      } else {
+        verified = true;
+        Dispatch(*request, from, now, response);
+      }
+    }
+  }
+  size_t size = response->ByteSizeLong();
+  if (!verified && size > datagram.size() && response->has_error()) {
+    response->mutable_error()->clear_message();
+    size = response->ByteSizeLong();
+  }
+  if (!verified && size > datagram.size()) {
+    ++counters_.rejects[static_cast<size_t>(RejectKind::kAmplificationDrop)];
+    arena_.Reset();
+    return 0;
+  }
+  if (size > kMaxReplyBytes || size > out.size()) {
+    // Paging keeps replies small; this is a bug guard, not a normal path.
+    const uint32_t txid = response->transaction_id();
+    response->Clear();
+    response->set_transaction_id(txid);
+    SetError(RejectKind::kInternal, v1::TRACKER_ERROR_CODE_INTERNAL, "reply too large", response);
+    size = response->ByteSizeLong();
+  }
+  response->SerializeWithCachedSizesToArray(out.data());
+  arena_.Reset();
+  ++counters_.replies;
+  return size;
+}
+
+}  // namespace pytorrent::tracker

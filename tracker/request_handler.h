@@ -1,0 +1,122 @@
+#ifndef PYTORRENT_TRACKER_REQUEST_HANDLER_H_
+#define PYTORRENT_TRACKER_REQUEST_HANDLER_H_
+
+// `RequestHandler` turns one tracker datagram into at most one reply
+// datagram (sans-I/O: bytes, source address and time in; bytes out).
+//
+// Order of checks: size (over 8192 bytes: dropped unread), parse (typed
+// MALFORMED error), request kind (UNSUPPORTED), connection id for everything
+// but `connect` (BAD_CONNECTION_ID, changes nothing), then the registry.
+// Anti-amplification (BEP 15): until a request carries a valid connection
+// id, the reply is never larger than the request: the error message is
+// stripped, and if that is not enough the reply is dropped.
+// Every reply fits in kMaxReplyBytes; listings are paged to fit.
+//
+// Hot path: the request and reply live on a reused protobuf arena, so a
+// typical datagram allocates nothing.
+//
+// Example:
+//   RequestHandler handler(registry, minter, start);
+//   std::array<uint8_t, kMaxReplyBytes> out;
+//   size_t n = handler.Handle(datagram, from, now, out);  // 0: send nothing
+//
+// Not thread-safe; owned by the loop thread with the registry.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "google/protobuf/arena.h"
+#include "proto/tracker.pb.h"
+#include "tracker/connection_id.h"
+#include "tracker/swarm_registry.h"
+
+namespace pytorrent::tracker {
+
+inline constexpr size_t kMaxRequestBytes = 8192;
+inline constexpr size_t kMaxReplyBytes = 1200;
+// BEP 15's protocol id, required in `connect`.
+inline constexpr uint64_t kProtocolMagic = 0x41727101980ULL;
+
+// Request kinds, for counters.
+enum class RequestKind : uint8_t {
+  kConnect,
+  kAnnounce,
+  kLeave,
+  kListPeers,
+  kSearchFiles,
+  kGetFilePeers,
+  kRename,
+  kGetStats,
+  kCount
+};
+
+// Why a datagram was refused (answered with an error or dropped).
+enum class RejectKind : uint8_t {
+  kOversize,
+  kMalformed,
+  kBadMagic,
+  kUnsupported,
+  kBadConnectionId,
+  kAmplificationDrop,
+  kInvalidArgument,
+  kUsernameTaken,
+  kUnknownPeer,
+  kNotOwner,
+  kCapacity,
+  kNotFound,
+  kInternal,
+  kCount
+};
+
+// Stable snake_case names ("bad_connection_id", ...) used in stats.
+std::string_view RequestKindName(RequestKind kind);
+std::string_view RejectKindName(RejectKind kind);
+
+struct HandlerCounters {
+  uint64_t datagrams = 0;
+  uint64_t replies = 0;
+  std::array<uint64_t, static_cast<size_t>(RequestKind::kCount)> requests{};
+  std::array<uint64_t, static_cast<size_t>(RejectKind::kCount)> rejects{};
+
+  uint64_t TotalRejects() const;
+  uint64_t announces() const { return requests[static_cast<size_t>(RequestKind::kAnnounce)]; }
+};
+
+class RequestHandler {
+ public:
+  RequestHandler(SwarmRegistry& registry, ConnectionIdMinter& minter, absl::Time start_time);
+  RequestHandler(const RequestHandler&) = delete;
+  RequestHandler& operator=(const RequestHandler&) = delete;
+
+  // Handles one datagram from `from`. Writes the reply into `out` (which
+  // must hold kMaxReplyBytes) and returns its length; 0 means send nothing.
+  size_t Handle(absl::Span<const uint8_t> datagram, const SourceAddress& from, absl::Time now,
+                absl::Span<uint8_t> out);
+
+  const HandlerCounters& counters() const { return counters_; }
+  SwarmRegistry& registry() { return registry_; }
+
+ private:
+  // Fills `response` for a parsed request with a verified id (or connect).
+  void Dispatch(const v1::TrackerRequest& request, const SourceAddress& from, absl::Time now,
+                v1::TrackerResponse* response);
+  void SetError(RejectKind kind, v1::TrackerErrorCode code, std::string_view message,
+                v1::TrackerResponse* response);
+  void SetStatusError(const absl::Status& status, v1::TrackerErrorCode not_found_code,
+                      v1::TrackerResponse* response);
+
+  SwarmRegistry& registry_;
+  ConnectionIdMinter& minter_;
+  absl::Time start_time_;
+  HandlerCounters counters_;
+  std::unique_ptr<char[]> arena_block_;
+  google::protobuf::Arena arena_;
+};
+
+}  // namespace pytorrent::tracker
+
+#endif  // PYTORRENT_TRACKER_REQUEST_HANDLER_H_

@@ -1,0 +1,668 @@
+#include "tracker/swarm_registry.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/names.h"
+
+namespace pytorrent::tracker {
+
+namespace {
+
+constexpr uint32_t kMinChunkBytes = 16 * 1024;
+constexpr uint32_t kMaxChunkBytes = 16 * 1024 * 1024;
+// Slots (peers or files) a single page may scan, so a page costs bounded CPU
+// however sparse the tables are.
+constexpr uint32_t kMaxScanPerPage = 4096;
+
+std::string MakeToken(char kind, uint32_t index) {
+  std::string token(8, '\0');
+  token[0] = kind;
+  token[1] = 'v';
+  token[2] = '1';
+  for (int i = 0; i < 4; ++i) token[4 + i] = static_cast<char>((index >> (8 * i)) & 0xff);
+  return token;
+}
+
+absl::Status ParseToken(std::string_view token, char kind, uint32_t limit, uint32_t* index) {
+  *index = 0;
+  if (token.empty()) return absl::OkStatus();
+  if (token.size() != 8 || token[0] != kind || token[1] != 'v' || token[2] != '1' ||
+      token[3] != '\0') {
+    return absl::InvalidArgumentError("page token is not one this tracker issued");
+  }
+  uint32_t value = 0;
+  for (int i = 0; i < 4; ++i) value |= uint32_t{static_cast<uint8_t>(token[4 + i])} << (8 * i);
+  if (value > limit) return absl::InvalidArgumentError("page token is out of range");
+  *index = value;
+  return absl::OkStatus();
+}
+
+// Encoded size of one element of a repeated message field.
+size_t RepeatedElementBytes(size_t message_bytes) {
+  size_t varint = 1;
+  for (size_t v = message_bytes; v >= 0x80; v >>= 7) ++varint;
+  return 1 + varint + message_bytes;
+}
+
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view lower_needle) {
+  if (lower_needle.empty()) return true;
+  if (haystack.size() < lower_needle.size()) return false;
+  for (size_t i = 0; i + lower_needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < lower_needle.size() &&
+           absl::ascii_tolower(static_cast<unsigned char>(haystack[i + j])) == lower_needle[j]) {
+      ++j;
+    }
+    if (j == lower_needle.size()) return true;
+  }
+  return false;
+}
+
+// Parses "tcp://a.b.c.d:port" written canonically (so it prints back the same).
+bool ParseTcp4(std::string_view endpoint, uint32_t* ip, uint16_t* port) {
+  constexpr std::string_view kPrefix = "tcp://";
+  if (endpoint.size() > 27 || endpoint.substr(0, kPrefix.size()) != kPrefix) return false;
+  endpoint.remove_prefix(kPrefix.size());
+  uint32_t value = 0;
+  int part = 0;
+  size_t i = 0;
+  for (; part < 4; ++part) {
+    size_t start = i;
+    uint32_t octet = 0;
+    while (i < endpoint.size() && endpoint[i] >= '0' && endpoint[i] <= '9' && i - start < 3) {
+      octet = octet * 10 + static_cast<uint32_t>(endpoint[i] - '0');
+      ++i;
+    }
+    if (i == start || octet > 255 || (i - start > 1 && endpoint[start] == '0')) return false;
+    value = (value << 8) | octet;
+    const char want = part < 3 ? '.' : ':';
+    if (i >= endpoint.size() || endpoint[i] != want) return false;
+    ++i;
+  }
+  std::string_view port_text = endpoint.substr(i);
+  uint32_t p = 0;
+  if (port_text.empty() || port_text.size() > 5 || (port_text.size() > 1 && port_text[0] == '0')) {
+    return false;
+  }
+  for (char c : port_text) {
+    if (c < '0' || c > '9') return false;
+    p = p * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (p > 65535) return false;
+  *ip = value;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+absl::Status ValidateEndpoint(std::string_view endpoint) {
+  if (endpoint.size() > kMaxEndpointBytes) {
+    return absl::InvalidArgumentError("chunk endpoint is too long");
+  }
+  for (char c : endpoint) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      return absl::InvalidArgumentError("chunk endpoint must be printable ASCII without spaces");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateFile(const v1::FileAvailability& f) {
+  if (absl::Status s = ValidateFileName(f.name()); !s.ok()) return s;
+  if (f.root_hash().size() != kRootHashBytes) {
+    return absl::InvalidArgumentError("root hash must be 32 bytes");
+  }
+  const uint32_t chunk = f.chunk_size_bytes();
+  if (chunk < kMinChunkBytes || chunk > kMaxChunkBytes || (chunk & (chunk - 1)) != 0) {
+    return absl::InvalidArgumentError("chunk size must be a power of two from 16 KiB to 16 MiB");
+  }
+  if (f.size_bytes() > kMaxFileSizeBytes) return absl::InvalidArgumentError("file is too large");
+  const uint64_t chunks = (f.size_bytes() + chunk - 1) / chunk;
+  if (f.chunks_have() > chunks) {
+    return absl::InvalidArgumentError("chunks_have exceeds the file's chunk count");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+size_t SwarmRegistry::SlotHash::operator()(uint32_t slot) const {
+  const Peer& p = (*peers)[slot];
+  return by_name ? (*this)(UsernameKey{p.username}) : (*this)(PeerIdKey{p.id});
+}
+size_t SwarmRegistry::SlotHash::operator()(PeerIdKey key) const {
+  return absl::Hash<uint64_t>()(key.id);
+}
+size_t SwarmRegistry::SlotHash::operator()(UsernameKey key) const {
+  return absl::Hash<absl::string_view>()(absl::string_view(key.name.data(), key.name.size()));
+}
+
+SwarmRegistry::SwarmRegistry(const RegistryLimits& limits, uint64_t seed)
+    : limits_(limits),
+      ttl_ms_(absl::ToInt64Milliseconds(2 * limits.announce_interval)),
+      rng_state_(seed ^ 0x9e3779b97f4a7c15ULL),
+      peer_index_(0, SlotHash{&peers_, false}, SlotEq{&peers_, false}),
+      username_index_(0, SlotHash{&peers_, true}, SlotEq{&peers_, true}) {}
+
+uint64_t SwarmRegistry::NextRandom() {
+  // splitmix64
+  uint64_t z = (rng_state_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint32_t SwarmRegistry::FindPeer(uint64_t id) const {
+  auto it = peer_index_.find(PeerIdKey{id});
+  return it == peer_index_.end() ? kNone : *it;
+}
+
+uint32_t SwarmRegistry::FindUsername(std::string_view name) const {
+  auto it = username_index_.find(UsernameKey{name});
+  return it == username_index_.end() ? kNone : *it;
+}
+
+uint32_t SwarmRegistry::FindFile(const RootHash& root) const {
+  auto it = file_index_.find(root);
+  return it == file_index_.end() ? kNone : it->second;
+}
+
+uint32_t SwarmRegistry::IndexOfHolding(const Peer& peer, uint32_t file) const {
+  for (uint32_t i = 0; i < peer.files.size(); ++i) {
+    if (peer.files[i].file == file) return i;
+  }
+  return kNone;
+}
+
+void SwarmRegistry::Unlink(uint32_t slot) {
+  Peer& p = peers_[slot];
+  if (p.older != kNone) {
+    peers_[p.older].newer = p.newer;
+  } else {
+    head_ = p.newer;
+  }
+  if (p.newer != kNone) {
+    peers_[p.newer].older = p.older;
+  } else {
+    tail_ = p.older;
+  }
+  p.older = p.newer = kNone;
+}
+
+void SwarmRegistry::Touch(uint32_t slot, absl::Time now) {
+  Peer& p = peers_[slot];
+  if (head_ == slot || p.older != kNone) Unlink(slot);
+  // Times only move forward along the list, so the head stays the oldest.
+  int64_t ms = absl::ToUnixMillis(now);
+  if (tail_ != kNone) ms = std::max(ms, peers_[tail_].last_seen_ms);
+  p.last_seen_ms = ms;
+  p.older = tail_;
+  p.newer = kNone;
+  if (tail_ != kNone) {
+    peers_[tail_].newer = slot;
+  } else {
+    head_ = slot;
+  }
+  tail_ = slot;
+}
+
+std::vector<SwarmRegistry::Holder>& SwarmRegistry::HoldersOf(const Holding& h) {
+  File& f = files_[h.file];
+  return h.chunks_have >= f.chunk_count ? f.seeders : f.leechers;
+}
+
+void SwarmRegistry::AddHolding(uint32_t slot, uint32_t file, uint32_t chunks_have) {
+  Peer& p = peers_[slot];
+  Holding h{file, chunks_have, 0};
+  std::vector<Holder>& holders = HoldersOf(h);
+  h.pos = static_cast<uint32_t>(holders.size());
+  holders.push_back({slot, static_cast<uint32_t>(p.files.size())});
+  p.files.push_back(h);
+}
+
+void SwarmRegistry::RemoveHolding(uint32_t slot, uint32_t index) {
+  Peer& p = peers_[slot];
+  const Holding h = p.files[index];
+  // Swap-remove the holder from the file's vector.
+  std::vector<Holder>& holders = HoldersOf(h);
+  if (h.pos + 1 != holders.size()) {
+    const Holder moved = holders.back();
+    holders[h.pos] = moved;
+    peers_[moved.peer].files[moved.holding].pos = h.pos;
+  }
+  holders.pop_back();
+  // Swap-remove the holding from the peer's vector.
+  if (index + 1 != p.files.size()) {
+    const Holding last = p.files.back();
+    p.files[index] = last;
+    HoldersOf(last)[last.pos].holding = index;
+  }
+  p.files.pop_back();
+
+  File& f = files_[h.file];
+  if (f.seeders.empty() && f.leechers.empty()) {
+    file_index_.erase(f.root);
+    f.live = false;
+    std::string().swap(f.name);
+    std::vector<Holder>().swap(f.seeders);
+    std::vector<Holder>().swap(f.leechers);
+    free_files_.push_back(h.file);
+  }
+}
+
+void SwarmRegistry::UpdateHolding(uint32_t slot, uint32_t index, uint32_t chunks_have) {
+  Holding& h = peers_[slot].files[index];
+  const File& f = files_[h.file];
+  const bool was_seeder = h.chunks_have >= f.chunk_count;
+  const bool is_seeder = chunks_have >= f.chunk_count;
+  if (was_seeder == is_seeder) {
+    h.chunks_have = chunks_have;
+    return;
+  }
+  // Move between the seeders and leechers vectors, keeping the peer's index.
+  std::vector<Holder>& from = HoldersOf(h);
+  const Holder moved = from.back();
+  from[h.pos] = moved;
+  peers_[moved.peer].files[moved.holding].pos = h.pos;
+  from.pop_back();
+  Holding& again = peers_[slot].files[index];
+  again.chunks_have = chunks_have;
+  std::vector<Holder>& to = HoldersOf(again);
+  again.pos = static_cast<uint32_t>(to.size());
+  to.push_back({slot, index});
+}
+
+void SwarmRegistry::ClearEndpoint(uint32_t slot) {
+  Peer& p = peers_[slot];
+  if (p.endpoint.kind == PackedEndpoint::kOther) other_endpoints_.erase(p.id);
+  p.endpoint = PackedEndpoint{};
+}
+
+void SwarmRegistry::SetEndpoint(uint32_t slot, std::string_view endpoint) {
+  ClearEndpoint(slot);
+  Peer& p = peers_[slot];
+  if (endpoint.empty()) return;
+  uint32_t ip = 0;
+  uint16_t port = 0;
+  if (ParseTcp4(endpoint, &ip, &port)) {
+    p.endpoint.kind = PackedEndpoint::kTcp4;
+    p.endpoint.ip_or_index = ip;
+    p.endpoint.port = port;
+    return;
+  }
+  p.endpoint.kind = PackedEndpoint::kOther;
+  other_endpoints_[p.id] = std::string(endpoint);
+}
+
+std::string SwarmRegistry::EndpointOf(const Peer& peer) const {
+  switch (peer.endpoint.kind) {
+    case PackedEndpoint::kTcp4: {
+      const uint32_t ip = peer.endpoint.ip_or_index;
+      return absl::StrCat("tcp://", ip >> 24, ".", (ip >> 16) & 0xff, ".", (ip >> 8) & 0xff, ".",
+                          ip & 0xff, ":", peer.endpoint.port);
+    }
+    case PackedEndpoint::kOther: {
+      auto it = other_endpoints_.find(peer.id);
+      return it == other_endpoints_.end() ? std::string() : it->second;
+    }
+    default:
+      return std::string();
+  }
+}
+
+void SwarmRegistry::RemovePeer(uint32_t slot) {
+  Peer& p = peers_[slot];
+  while (!p.files.empty()) RemoveHolding(slot, static_cast<uint32_t>(p.files.size() - 1));
+  Unlink(slot);
+  ClearEndpoint(slot);
+  peer_index_.erase(slot);
+  username_index_.erase(slot);
+  p.id = 0;
+  p.key = 0;
+  std::string().swap(p.username);
+  p.files = absl::InlinedVector<Holding, 1>();
+  free_peers_.push_back(slot);
+}
+
+int SwarmRegistry::ExpireIdle(absl::Time now) {
+  const int64_t now_ms = absl::ToUnixMillis(now);
+  int expired = 0;
+  while (head_ != kNone && peers_[head_].last_seen_ms + ttl_ms_ <= now_ms) {
+    RemovePeer(head_);
+    ++expired;
+  }
+  return expired;
+}
+
+absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::Time now) {
+  ExpireIdle(now);
+  if (request.peer_id() == 0) return absl::InvalidArgumentError("peer_id must not be 0");
+  if (absl::Status s = ValidateUsername(request.username()); !s.ok()) return s;
+  if (absl::Status s = ValidateEndpoint(request.chunk_endpoint()); !s.ok()) return s;
+
+  // Validate every file and removal before changing anything.
+  const int n_files = request.files_size();
+  for (int i = 0; i < n_files; ++i) {
+    const v1::FileAvailability& f = request.files(i);
+    if (absl::Status s = ValidateFile(f); !s.ok()) return s;
+    RootHash root;
+    std::memcpy(root.data(), f.root_hash().data(), kRootHashBytes);
+    const uint32_t known = FindFile(root);
+    if (known != kNone && (files_[known].size_bytes != f.size_bytes() ||
+                           files_[known].chunk_size_bytes != f.chunk_size_bytes())) {
+      return absl::InvalidArgumentError(
+          "a file with this root hash is known with another size or chunk size");
+    }
+  }
+  for (const std::string& r : request.removed_root_hashes()) {
+    if (r.size() != kRootHashBytes) return absl::InvalidArgumentError("root hash must be 32 bytes");
+  }
+  // Duplicates make the file count ambiguous: reject them.
+  {
+    const int n_removed = request.removed_root_hashes_size();
+    if (n_files + n_removed > 1) {
+      absl::flat_hash_set<std::string_view> seen_files, seen_removed;
+      for (int i = 0; i < n_files; ++i) {
+        if (!seen_files.insert(request.files(i).root_hash()).second) {
+          return absl::InvalidArgumentError("a root hash appears twice in files");
+        }
+      }
+      for (const std::string& r : request.removed_root_hashes()) {
+        if (!seen_removed.insert(r).second) {
+          return absl::InvalidArgumentError("a root hash appears twice in removed_root_hashes");
+        }
+      }
+    }
+  }
+
+  uint32_t slot = FindPeer(request.peer_id());
+  const uint32_t name_owner = FindUsername(request.username());
+  size_t files_after = 0;
+  if (slot != kNone) {
+    const Peer& p = peers_[slot];
+    if (p.key != request.peer_key()) {
+      return absl::PermissionDeniedError("peer key does not match the registered one");
+    }
+    if (name_owner != kNone && name_owner != slot) {
+      return absl::AlreadyExistsError("username is taken by another peer");
+    }
+    files_after = request.replace_files() ? 0 : p.files.size();
+    auto holds = [&](std::string_view root_bytes) {
+      RootHash root;
+      std::memcpy(root.data(), root_bytes.data(), kRootHashBytes);
+      const uint32_t file = FindFile(root);
+      return file != kNone && IndexOfHolding(p, file) != kNone;
+    };
+    if (!request.replace_files()) {
+      for (const std::string& r : request.removed_root_hashes()) {
+        bool re_added = false;
+        for (int i = 0; i < n_files && !re_added; ++i) re_added = request.files(i).root_hash() == r;
+        if (!re_added && holds(r)) --files_after;
+      }
+    }
+    for (int i = 0; i < n_files; ++i) {
+      if (request.replace_files() || !holds(request.files(i).root_hash())) ++files_after;
+    }
+  } else {
+    if (peer_index_.size() >= limits_.max_peers) {
+      return absl::ResourceExhaustedError("the tracker has reached its peer cap");
+    }
+    if (name_owner != kNone) return absl::AlreadyExistsError("username is taken by another peer");
+    files_after = static_cast<size_t>(n_files);
+  }
+  if (files_after > limits_.max_files_per_peer) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "a peer may offer at most ", limits_.max_files_per_peer, " files on this tracker"));
+  }
+
+  // Apply.
+  if (slot == kNone) {
+    if (!free_peers_.empty()) {
+      slot = free_peers_.back();
+      free_peers_.pop_back();
+    } else {
+      slot = static_cast<uint32_t>(peers_.size());
+      peers_.emplace_back();
+    }
+    Peer& p = peers_[slot];
+    p.id = request.peer_id();
+    p.key = request.peer_key();
+    p.username = request.username();
+    peer_index_.insert(slot);
+    username_index_.insert(slot);
+  } else if (peers_[slot].username != request.username()) {
+    username_index_.erase(slot);
+    peers_[slot].username = request.username();
+    username_index_.insert(slot);
+  }
+  Touch(slot, now);
+  SetEndpoint(slot, request.chunk_endpoint());
+  if (request.replace_files()) {
+    while (!peers_[slot].files.empty()) {
+      RemoveHolding(slot, static_cast<uint32_t>(peers_[slot].files.size() - 1));
+    }
+  }
+  for (const std::string& r : request.removed_root_hashes()) {
+    RootHash root;
+    std::memcpy(root.data(), r.data(), kRootHashBytes);
+    const uint32_t file = FindFile(root);
+    if (file == kNone) continue;
+    const uint32_t index = IndexOfHolding(peers_[slot], file);
+    if (index != kNone) RemoveHolding(slot, index);
+  }
+  for (int i = 0; i < n_files; ++i) {
+    const v1::FileAvailability& fa = request.files(i);
+    RootHash root;
+    std::memcpy(root.data(), fa.root_hash().data(), kRootHashBytes);
+    uint32_t file = FindFile(root);
+    if (file == kNone) {
+      if (!free_files_.empty()) {
+        file = free_files_.back();
+        free_files_.pop_back();
+      } else {
+        file = static_cast<uint32_t>(files_.size());
+        files_.emplace_back();
+      }
+      File& f = files_[file];
+      f.live = true;
+      f.name = fa.name();
+      f.size_bytes = fa.size_bytes();
+      f.chunk_size_bytes = fa.chunk_size_bytes();
+      f.chunk_count = static_cast<uint32_t>((fa.size_bytes() + fa.chunk_size_bytes() - 1) /
+                                            fa.chunk_size_bytes());
+      f.root = root;
+      file_index_.emplace(root, file);
+    }
+    const uint32_t index = IndexOfHolding(peers_[slot], file);
+    if (index == kNone) {
+      AddHolding(slot, file, fa.chunks_have());
+    } else {
+      UpdateHolding(slot, index, fa.chunks_have());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SwarmRegistry::Leave(uint64_t peer_id, uint64_t peer_key, absl::Time now) {
+  ExpireIdle(now);
+  const uint32_t slot = FindPeer(peer_id);
+  if (slot == kNone) return absl::NotFoundError("peer is not registered");
+  if (peers_[slot].key != peer_key) {
+    return absl::PermissionDeniedError("peer key does not match the registered one");
+  }
+  RemovePeer(slot);
+  return absl::OkStatus();
+}
+
+absl::Status SwarmRegistry::Rename(uint64_t peer_id, uint64_t peer_key,
+                                   std::string_view new_username, absl::Time now) {
+  ExpireIdle(now);
+  if (absl::Status s = ValidateUsername(new_username); !s.ok()) return s;
+  const uint32_t slot = FindPeer(peer_id);
+  if (slot == kNone) return absl::NotFoundError("peer is not registered");
+  if (peers_[slot].key != peer_key) {
+    return absl::PermissionDeniedError("peer key does not match the registered one");
+  }
+  const uint32_t owner = FindUsername(new_username);
+  if (owner == slot) return absl::OkStatus();
+  if (owner != kNone) return absl::AlreadyExistsError("username is taken by another peer");
+  username_index_.erase(slot);
+  peers_[slot].username = std::string(new_username);
+  username_index_.insert(slot);
+  return absl::OkStatus();
+}
+
+absl::Status SwarmRegistry::Evict(uint64_t peer_id, absl::Time now) {
+  ExpireIdle(now);
+  const uint32_t slot = FindPeer(peer_id);
+  if (slot == kNone) return absl::NotFoundError("peer is not registered");
+  RemovePeer(slot);
+  return absl::OkStatus();
+}
+
+absl::Status SwarmRegistry::ListPeers(const PageRequest& page, absl::Time now,
+                                      google::protobuf::RepeatedPtrField<v1::PeerInfo>* out,
+                                      std::string* next_token) {
+  ExpireIdle(now);
+  next_token->clear();
+  uint32_t index = 0;
+  const uint32_t end = static_cast<uint32_t>(peers_.size());
+  if (absl::Status s = ParseToken(page.token, 'p', end, &index); !s.ok()) return s;
+  const uint32_t want = std::min(page.page_size == 0 ? limits_.default_page_size : page.page_size,
+                                 limits_.max_page_size);
+  size_t used = 0;
+  uint32_t added = 0;
+  uint32_t scanned = 0;
+  for (; index < end && added < want && scanned < kMaxScanPerPage; ++index, ++scanned) {
+    const Peer& p = peers_[index];
+    if (p.id == 0) continue;
+    v1::PeerInfo* info = out->Add();
+    info->set_peer_id(p.id);
+    info->set_username(p.username);
+    info->set_chunk_endpoint(EndpointOf(p));
+    info->set_file_count(static_cast<uint32_t>(p.files.size()));
+    const size_t bytes = RepeatedElementBytes(info->ByteSizeLong());
+    if (used + bytes > page.max_bytes) {
+      out->RemoveLast();
+      break;
+    }
+    used += bytes;
+    ++added;
+  }
+  if (index < end) *next_token = MakeToken('p', index);
+  return absl::OkStatus();
+}
+
+void SwarmRegistry::FillSummary(const File& f, v1::FileSummary* out) const {
+  out->set_name(f.name);
+  out->set_size_bytes(f.size_bytes);
+  out->set_chunk_size_bytes(f.chunk_size_bytes);
+  out->set_root_hash(reinterpret_cast<const char*>(f.root.data()), f.root.size());
+  out->set_seeders(static_cast<uint32_t>(f.seeders.size()));
+  out->set_leechers(static_cast<uint32_t>(f.leechers.size()));
+}
+
+absl::Status SwarmRegistry::SearchFiles(std::string_view query, const PageRequest& page,
+                                        absl::Time now,
+                                        google::protobuf::RepeatedPtrField<v1::FileSummary>* out,
+                                        std::string* next_token) {
+  ExpireIdle(now);
+  next_token->clear();
+  if (query.size() > kMaxQueryBytes) return absl::InvalidArgumentError("query is too long");
+  char lower_buf[kMaxQueryBytes];
+  for (size_t i = 0; i < query.size(); ++i) {
+    lower_buf[i] = absl::ascii_tolower(static_cast<unsigned char>(query[i]));
+  }
+  const std::string_view lower(lower_buf, query.size());
+  uint32_t index = 0;
+  const uint32_t end = static_cast<uint32_t>(files_.size());
+  if (absl::Status s = ParseToken(page.token, 'f', end, &index); !s.ok()) return s;
+  const uint32_t want = std::min(page.page_size == 0 ? limits_.default_page_size : page.page_size,
+                                 limits_.max_page_size);
+  size_t used = 0;
+  uint32_t added = 0;
+  uint32_t scanned = 0;
+  for (; index < end && added < want && scanned < kMaxScanPerPage; ++index, ++scanned) {
+    const File& f = files_[index];
+    if (!f.live || !ContainsIgnoreCase(f.name, lower)) continue;
+    v1::FileSummary* summary = out->Add();
+    FillSummary(f, summary);
+    const size_t bytes = RepeatedElementBytes(summary->ByteSizeLong());
+    if (used + bytes > page.max_bytes) {
+      out->RemoveLast();
+      break;
+    }
+    used += bytes;
+    ++added;
+  }
+  if (index < end) *next_token = MakeToken('f', index);
+  return absl::OkStatus();
+}
+
+absl::Status SwarmRegistry::GetFilePeers(std::string_view root_hash, uint32_t max_peers,
+                                         uint64_t exclude_peer_id, size_t max_bytes, absl::Time now,
+                                         v1::GetFilePeersResponse* out) {
+  ExpireIdle(now);
+  if (root_hash.size() != kRootHashBytes) {
+    return absl::InvalidArgumentError("root hash must be 32 bytes");
+  }
+  RootHash root;
+  std::memcpy(root.data(), root_hash.data(), kRootHashBytes);
+  const uint32_t file = FindFile(root);
+  if (file == kNone) return absl::NotFoundError("no file with this root hash is known");
+  const File& f = files_[file];
+  FillSummary(f, out->mutable_file());
+  size_t used = RepeatedElementBytes(out->file().ByteSizeLong());
+  const uint32_t want =
+      std::min(max_peers == 0 ? limits_.default_file_peers : max_peers, limits_.max_file_peers);
+  uint32_t added = 0;
+  bool full = false;
+  auto try_add = [&](const Holder& holder) {
+    const Peer& p = peers_[holder.peer];
+    if (p.id == exclude_peer_id) return;
+    v1::FilePeer* fp = out->add_peers();
+    fp->set_peer_id(p.id);
+    fp->set_username(p.username);
+    fp->set_chunk_endpoint(EndpointOf(p));
+    fp->set_chunks_have(p.files[holder.holding].chunks_have);
+    const size_t bytes = RepeatedElementBytes(fp->ByteSizeLong());
+    if (used + bytes > max_bytes) {
+      out->mutable_peers()->RemoveLast();
+      full = true;
+      return;
+    }
+    used += bytes;
+    ++added;
+  };
+  // A random subset of each vector: all of it (from a random rotation) when
+  // small, else distinct random picks.
+  uint32_t picked[64];
+  for (const std::vector<Holder>* holders : {&f.seeders, &f.leechers}) {
+    const uint32_t n = static_cast<uint32_t>(holders->size());
+    if (n == 0) continue;
+    const uint32_t need = want - added;  // +1 below covers the excluded peer
+    if (need == 0 || full) break;
+    if (n <= 2 * (need + 1)) {
+      const uint32_t start = static_cast<uint32_t>(NextRandom() % n);
+      for (uint32_t i = 0; i < n && added < want && !full; ++i)
+        try_add((*holders)[(start + i) % n]);
+    } else {
+      uint32_t count = 0;
+      const uint32_t target = std::min<uint32_t>(need + 1, 64);
+      while (count < target && added < want && !full) {
+        const uint32_t candidate = static_cast<uint32_t>(NextRandom() % n);
+        if (std::find(picked, picked + count, candidate) != picked + count) continue;
+        picked[count++] = candidate;
+        try_add((*holders)[candidate]);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace pytorrent::tracker

@@ -1,0 +1,193 @@
+#include "tracker/udp_server.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace pytorrent::tracker {
+
+namespace {
+
+// Receive slots hold one byte more than the largest request, so anything
+// larger arrives with that length (truncated) and the handler drops it.
+constexpr size_t kSlotBytes = 8192 + 1;
+// The largest reply the handler may write.
+constexpr size_t kReplyBytes = 1200;
+
+SourceAddress FromSockaddr(const sockaddr_storage& ss) {
+  SourceAddress a;
+  if (ss.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+    a = SourceAddress::Ipv4(ntohl(in.sin_addr.s_addr), ntohs(in.sin_port));
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    a.family = 6;
+    std::memcpy(a.address.data(), &in6.sin6_addr, 16);
+    a.port = ntohs(in6.sin6_port);
+  }
+  return a;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Bind(const UdpServerOptions& options) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* result = nullptr;
+  const std::string port = absl::StrCat(options.port);
+  if (int rc = getaddrinfo(options.host.c_str(), port.c_str(), &hints, &result); rc != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot resolve tracker host ", options.host, ": ", gai_strerror(rc)));
+  }
+  int fd = -1;
+  std::string last_error = "no address";
+  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      last_error = std::strerror(errno);
+      continue;
+    }
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
+    last_error = std::strerror(errno);
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(result);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot bind UDP ", options.host, ":", options.port, ": ", last_error));
+  }
+  int buffer = options.socket_buffer_bytes;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
+  sockaddr_storage bound{};
+  socklen_t len = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+  const uint16_t bound_port = FromSockaddr(bound).port;
+  const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    close(fd);
+    return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));
+  }
+  return std::unique_ptr<UdpServer>(new UdpServer(fd, wake_fd, bound_port, options));
+}
+
+UdpServer::UdpServer(int fd, int wake_fd, uint16_t port, const UdpServerOptions& options)
+    : fd_(fd), wake_fd_(wake_fd), port_(port), options_(options) {}
+
+UdpServer::~UdpServer() {
+  close(fd_);
+  close(wake_fd_);
+}
+
+void UdpServer::Stop() {
+  stop_.store(true, std::memory_order_relaxed);
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
+}
+
+void UdpServer::Post(absl::AnyInvocable<void()> task) {
+  {
+    absl::MutexLock lock(&mu_);
+    posted_.push_back(std::move(task));
+  }
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
+}
+
+void UdpServer::RunPosted() {
+  std::vector<absl::AnyInvocable<void()>> tasks;
+  {
+    absl::MutexLock lock(&mu_);
+    tasks.swap(posted_);
+  }
+  for (auto& task : tasks) task();
+}
+
+void UdpServer::Run(DatagramHandler& handler) {
+  const int batch = std::max(1, std::min(options_.batch, 1024));
+  std::vector<uint8_t> in_buf(static_cast<size_t>(batch) * kSlotBytes);
+  std::vector<uint8_t> out_buf(static_cast<size_t>(batch) * kReplyBytes);
+  std::vector<sockaddr_storage> addrs(batch);
+  std::vector<iovec> in_iov(batch), out_iov(batch);
+  std::vector<mmsghdr> in_msgs(batch), out_msgs(batch);
+  for (int i = 0; i < batch; ++i) {
+    in_iov[i] = {in_buf.data() + static_cast<size_t>(i) * kSlotBytes, kSlotBytes};
+  }
+  absl::Time next_tick = absl::Now() + absl::Seconds(1);
+  while (!stop_.load(std::memory_order_relaxed)) {
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    const int timeout_ms =
+        static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(next_tick - absl::Now())));
+    const int ready = poll(fds, 2, timeout_ms + 1);
+    if (ready < 0 && errno != EINTR) break;
+    if (fds[1].revents & POLLIN) {
+      uint64_t value = 0;
+      [[maybe_unused]] ssize_t n = read(wake_fd_, &value, sizeof(value));
+      RunPosted();
+    }
+    // Drain the socket in batches; bounded so posted tasks and ticks run.
+    for (int round = 0; round < 64 && (fds[0].revents & POLLIN); ++round) {
+      for (int i = 0; i < batch; ++i) {
+        in_msgs[i] = {};
+        in_msgs[i].msg_hdr.msg_iov = &in_iov[i];
+        in_msgs[i].msg_hdr.msg_iovlen = 1;
+        in_msgs[i].msg_hdr.msg_name = &addrs[i];
+        in_msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      }
+      const int got =
+          recvmmsg(fd_, in_msgs.data(), static_cast<unsigned>(batch), MSG_DONTWAIT, nullptr);
+      if (got <= 0) break;
+      const absl::Time now = absl::Now();
+      int replies = 0;
+      for (int i = 0; i < got; ++i) {
+        const mmsghdr& m = in_msgs[i];
+        uint8_t* out = out_buf.data() + static_cast<size_t>(replies) * kReplyBytes;
+        const size_t n = handler.OnDatagram(
+            absl::Span<const uint8_t>(in_buf.data() + static_cast<size_t>(i) * kSlotBytes,
+                                      std::min<size_t>(m.msg_len, kSlotBytes)),
+            FromSockaddr(addrs[i]), now, absl::Span<uint8_t>(out, kReplyBytes));
+        if (n == 0) continue;
+        out_iov[replies] = {out, n};
+        out_msgs[replies] = {};
+        out_msgs[replies].msg_hdr.msg_iov = &out_iov[replies];
+        out_msgs[replies].msg_hdr.msg_iovlen = 1;
+        out_msgs[replies].msg_hdr.msg_name = &addrs[i];
+        out_msgs[replies].msg_hdr.msg_namelen = m.msg_hdr.msg_namelen;
+        ++replies;
+      }
+      int sent = 0;
+      while (sent < replies) {
+        const int n = sendmmsg(fd_, out_msgs.data() + sent, static_cast<unsigned>(replies - sent),
+                               MSG_DONTWAIT);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          // Full send buffer or an unreachable peer: UDP may drop; skip one.
+          ++sent;
+          continue;
+        }
+        sent += n;
+      }
+      if (got < batch) break;
+    }
+    const absl::Time now = absl::Now();
+    if (now >= next_tick) {
+      handler.OnTick(now);
+      next_tick = now + absl::Seconds(1);
+    }
+  }
+  RunPosted();
+}
+
+}  // namespace pytorrent::tracker
