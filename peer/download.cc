@@ -315,7 +315,8 @@ void Download::AdvanceFileHash(uint32_t just_verified, const uint8_t* data) {
       file_hasher_.Update(absl::MakeConstSpan(data, length));
     } else {
       scratch_.resize(manifest_->chunk_size_bytes);
-      if (!file_->Read(manifest_->ChunkOffset(hash_cursor_), absl::MakeSpan(scratch_.data(), length))
+      if (!file_
+               ->Read(manifest_->ChunkOffset(hash_cursor_), absl::MakeSpan(scratch_.data(), length))
                .ok()) {
         return;  // retried on the next chunk; Finalize re-reads if needed
       }
@@ -365,7 +366,8 @@ void Download::Tick(absl::Time now) {
   if (scheduler_ != nullptr) {
     for (const ChunkScheduler::Request& r : scheduler_->ExpireRequests(now)) {
       auto it = sessions_.find(static_cast<uint32_t>(r.peer));
-      if (it != sessions_.end()) it->second.link->Cancel(root_bytes_, static_cast<uint32_t>(r.chunk));
+      if (it != sessions_.end())
+        it->second.link->Cancel(root_bytes_, static_cast<uint32_t>(r.chunk));
     }
     std::vector<PeerHandle> stalled;
     for (auto& [key, session] : sessions_) {
@@ -467,10 +469,9 @@ v1::DownloadProgress Download::Progress(absl::Time now) const {
     p.set_name(manifest_->name);
     p.set_size_bytes(manifest_->size_bytes);
     p.set_chunk_count(manifest_->chunk_count());
-    uint32_t done = resume_ != nullptr ? resume_->CountSet()
-                                       : (state_ == v1::DOWNLOAD_STATE_COMPLETED
-                                              ? manifest_->chunk_count()
-                                              : 0);
+    uint32_t done = resume_ != nullptr
+                        ? resume_->CountSet()
+                        : (state_ == v1::DOWNLOAD_STATE_COMPLETED ? manifest_->chunk_count() : 0);
     p.set_chunks_done(done);
     uint64_t bytes = 0;
     if (done == manifest_->chunk_count()) {

@@ -55,7 +55,6 @@ struct DownloadCounters {
   uint64_t malformed_frames = 0;
 };
 
-
 // What a download asks of its node. Called on the loop thread.
 class DownloadHost {
  public:
@@ -91,7 +90,6 @@ struct DownloadOptions {
   // A dropped (stalled) peer is not reconnected before this.
   absl::Duration reconnect_backoff = absl::Seconds(30);
 };
-
 
 class Download {
  public:

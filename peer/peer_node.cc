@@ -55,8 +55,8 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   n.downloads_dir_ = home + "/user/downloads";
   n.state_dir_ = home + "/state";
   n.logs_dir_ = home + "/logs";
-  for (const std::string& dir : {home + "/config", n.logs_dir_, n.shared_dir_, n.downloads_dir_,
-                                 n.state_dir_}) {
+  for (const std::string& dir :
+       {home + "/config", n.logs_dir_, n.shared_dir_, n.downloads_dir_, n.state_dir_}) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return absl::InternalError(absl::StrCat("create ", dir, ": ", ec.message()));
@@ -65,8 +65,8 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   n.peer_key_ = RandomU64();
   n.username_ = n.options_.config.username;
   if (n.username_.empty()) {
-    n.username_ = absl::StrCat("peer-", BytesToHex(std::string(
-                                            reinterpret_cast<const char*>(&n.peer_id_), 4)));
+    n.username_ = absl::StrCat(
+        "peer-", BytesToHex(std::string(reinterpret_cast<const char*>(&n.peer_id_), 4)));
   }
   n.manifest_cache_ = std::make_unique<ManifestCache>(n.state_dir_ + "/manifests");
   n.wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -125,6 +125,10 @@ void PeerNode::Stop() {
     }
   }
   downloads_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seeder_counters_ = seeder_->counters();
+  }
   seeder_.reset();
   if (tracker_ != nullptr) {
     absl::Status s = tracker_->Leave(peer_id_, peer_key_);
@@ -174,8 +178,8 @@ void PeerNode::LoopMain() {
         owners.emplace_back(d.get(), handle);
       }
     }
-    auto timeout = seeder_->HasQueuedWork() ? std::chrono::milliseconds(5)
-                                            : std::chrono::milliseconds(50);
+    auto timeout =
+        seeder_->HasQueuedWork() ? std::chrono::milliseconds(5) : std::chrono::milliseconds(50);
     try {
       zmq::poll(items.data(), items.size(), timeout);
     } catch (const zmq::error_t& e) {
@@ -256,13 +260,12 @@ void PeerNode::OnFinished(Download& download) {
   bool partial_entry = current != nullptr && current->has_chunk != nullptr;
   if (download.state() == v1::DOWNLOAD_STATE_COMPLETED) {
     const Manifest& m = *download.manifest();
-    std::string line = absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(),
-                                                     absl::UTCTimeZone()),
-                                    " ", m.name, " size=", m.size_bytes,
-                                    " sha256=", ToHex(m.file_sha256), " root=", ToHex(m.root),
-                                    " seconds=", download.seconds_elapsed(),
-                                    " chunks_fetched=", download.counters().chunks_fetched,
-                                    " chunks_resumed=", download.counters().chunks_resumed, "\n");
+    std::string line =
+        absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                     m.name, " size=", m.size_bytes, " sha256=", ToHex(m.file_sha256),
+                     " root=", ToHex(m.root), " seconds=", download.seconds_elapsed(),
+                     " chunks_fetched=", download.counters().chunks_fetched,
+                     " chunks_resumed=", download.counters().chunks_resumed, "\n");
     std::ofstream(logs_dir_ + "/download.log", std::ios::app) << line;
     PT_LOG_INFO("download complete: {} ({} bytes)", m.name, m.size_bytes);
     if (options_.config.reseed) {
@@ -384,8 +387,8 @@ void PeerNode::TrackerMain() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_until(lock, absl::ToChronoTime(std::max(next_announce, absl::Now())), [&] {
-        return stopping_.load() || !lookups_.empty() ||
-               (announce_dirty_ && scanned_once_) || absl::Now() >= next_announce;
+        return stopping_.load() || !lookups_.empty() || (announce_dirty_ && scanned_once_) ||
+               absl::Now() >= next_announce;
       });
       if (stopping_) break;
       lookups.swap(lookups_);
@@ -568,11 +571,12 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
       search.set_page_token(found->next_page_token());
     }
     if (matches.empty()) {
-      return absl::NotFoundError(absl::StrCat("no file named '", request.name(), "' on the network"));
+      return absl::NotFoundError(
+          absl::StrCat("no file named '", request.name(), "' on the network"));
     }
     if (matches.size() > 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "name '", request.name(), "' is ambiguous (", matches.size(), " files); give root_hash"));
+      return absl::InvalidArgumentError(absl::StrCat("name '", request.name(), "' is ambiguous (",
+                                                     matches.size(), " files); give root_hash"));
     }
     root = matches.begin()->first;
   }

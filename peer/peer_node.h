@@ -97,8 +97,7 @@ class PeerNode final : public PeerControl, private DownloadHost {
   absl::StatusOr<v1::SearchFilesResponse> SearchFiles(
       const v1::SearchFilesRequest& request) override;
   absl::StatusOr<uint64_t> StartDownload(const v1::StartDownloadRequest& request) override;
-  absl::StatusOr<DownloadSnapshot> AwaitDownloadChange(uint64_t download_id,
-                                                       uint64_t after_version,
+  absl::StatusOr<DownloadSnapshot> AwaitDownloadChange(uint64_t download_id, uint64_t after_version,
                                                        absl::Time deadline) override;
   v1::ListDownloadsResponse ListDownloads() override;
   absl::Status CancelDownload(uint64_t download_id) override;

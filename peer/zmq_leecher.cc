@@ -89,8 +89,7 @@ std::optional<ZmqLeecher::Incoming> ZmqLeecher::Receive() {
       return std::nullopt;
     }
     size_t limit = kMaxManifestHeaderBytes;
-    if (extra > 1 ||
-        !ParsePeerMessage(header.data(), header.size(), limit, in.header).ok() ||
+    if (extra > 1 || !ParsePeerMessage(header.data(), header.size(), limit, in.header).ok() ||
         (in.has_data != (in.header.body_case() == v1::PeerMessage::kChunk))) {
       ++malformed_;
       continue;

@@ -91,8 +91,8 @@ void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size
                        absl::Time now) {
   (void)now;
   v1::PeerMessage message;
-  if (count != 1 || !ParsePeerMessage(frames[0].data(), frames[0].size(), kMaxHeaderBytes, message)
-                        .ok()) {
+  if (count != 1 ||
+      !ParsePeerMessage(frames[0].data(), frames[0].size(), kMaxHeaderBytes, message).ok()) {
     ++counters_.malformed_frames;
     SendReject(identity, v1::REJECT_REASON_MALFORMED, "expected one PeerMessage header frame");
     return;
@@ -204,8 +204,7 @@ void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root
   std::string root_bytes = DigestToBytes(root);
   const ServedFile* file = catalog_.Find(root);
   if (file == nullptr) {
-    SendReject(identity, v1::REJECT_REASON_UNKNOWN_FILE, "file not shared here", root_bytes,
-               chunk);
+    SendReject(identity, v1::REJECT_REASON_UNKNOWN_FILE, "file not shared here", root_bytes, chunk);
     return;
   }
   if (chunk >= file->manifest->chunk_count() ||
@@ -232,7 +231,8 @@ void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root
     }
     done += static_cast<uint32_t>(n);
   }
-  if (options_.fault_corrupt_chunks && length > 0) static_cast<uint8_t*>(buffer)[length / 2] ^= 0xff;
+  if (options_.fault_corrupt_chunks && length > 0)
+    static_cast<uint8_t*>(buffer)[length / 2] ^= 0xff;
   v1::PeerMessage header;
   v1::ChunkData* data = header.mutable_chunk();
   data->set_root_hash(root_bytes);
