@@ -29,6 +29,9 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
   try {
     zmq::socket_t socket(context, zmq::socket_type::router);
     socket.set(zmq::sockopt::linger, 0);
+    // Sending to a peer that has gone fails (EHOSTUNREACH) instead of being
+    // dropped silently, so its queued requests are discarded and not counted.
+    socket.set(zmq::sockopt::router_mandatory, true);
     // Requests are small; anything bigger is garbage and drops the connection.
     socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxHeaderBytes));
     socket.set(zmq::sockopt::sndhwm, 4096);
@@ -45,10 +48,13 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
 void ZmqSeeder::SendHeader(const std::string& identity, const v1::PeerMessage& message) {
   std::string bytes = message.SerializeAsString();
   try {
-    socket_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    if (!socket_.send(zmq::buffer(identity),
+                      zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return;  // at its high-water mark: the request times out there
+    }
     socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
   } catch (const zmq::error_t&) {
-    // Peer gone or at its high-water mark: the request times out there.
+    DropQueued(identity);  // peer gone
   }
 }
 
@@ -123,7 +129,10 @@ void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size
         return;
       }
       try {
-        socket_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+        if (!socket_.send(zmq::buffer(identity),
+                          zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+          return;
+        }
         // The response is the cached serialized ManifestResponse wrapped in a
         // PeerMessage (field 3, length-delimited).
         std::string wrapped;
@@ -138,6 +147,7 @@ void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size
         wrapped.append(inner);
         socket_.send(zmq::buffer(wrapped), zmq::send_flags::dontwait);
       } catch (const zmq::error_t&) {
+        DropQueued(identity);
         return;
       }
       ++counters_.manifests_served;
@@ -241,14 +251,28 @@ void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root
   std::string header_bytes = header.SerializeAsString();
   zmq::message_t body(buffer, length, FreeBuffer, nullptr);
   try {
-    socket_.send(zmq::buffer(identity), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    // The identity frame decides routing: if it cannot be queued (peer gone,
+    // or at its high-water mark) nothing else of the message is sent.
+    if (!socket_.send(zmq::buffer(identity),
+                      zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return;
+    }
     socket_.send(zmq::buffer(header_bytes), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
     socket_.send(body, zmq::send_flags::dontwait);
   } catch (const zmq::error_t&) {
+    DropQueued(identity);
     return;
   }
   ++counters_.chunks_served;
   counters_.bytes_served += length;
+}
+
+void ZmqSeeder::DropQueued(const std::string& identity) {
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    it = it->identity == identity ? queue_.erase(it) : it + 1;
+  }
+  queued_per_peer_.erase(identity);
+  for (auto& [root, subs] : subscribers_) subs.erase(identity);
 }
 
 void ZmqSeeder::Tick(absl::Time now) {

@@ -92,6 +92,8 @@ class ZmqSeeder {
   void SendHeader(const std::string& identity, const v1::PeerMessage& message);
   void SendReject(const std::string& identity, v1::RejectReason reason, std::string text,
                   const std::string& root = {}, uint32_t chunk = 0);
+  // Forgets everything about a peer that has gone.
+  void DropQueued(const std::string& identity);
   void ServeChunk(const std::string& identity, const Sha256Digest& root, uint32_t chunk);
 
   zmq::socket_t socket_;
