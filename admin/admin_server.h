@@ -23,17 +23,19 @@
 
 namespace pytorrent::admin {
 
+// Every field has a default, so designated initializers may name any subset
+// (no -Wmissing-field-initializers).
 struct AdminServerOptions {
   // Listen here (created with mode 0600; an existing stale socket is
   // replaced). Empty: no Unix listener.
-  std::string unix_socket_path;
+  std::string unix_socket_path{};
   // Optional "host:port" TCP listener (port 0 picks one). Requires all three
   // of the TLS certificate, key and token below.
-  std::string tcp_address;
-  std::string tls_cert_file;
-  std::string tls_key_file;
+  std::string tcp_address{};
+  std::string tls_cert_file{};
+  std::string tls_key_file{};
   // Bearer token required on the TCP listener. Never logged.
-  std::string token;
+  std::string token{};
 };
 
 class AdminServer {

@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "admin/admin_server.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "peer/atomic_file.h"
@@ -236,6 +237,27 @@ int main(int argc, char** argv) {
   if (absl::Status s = (*node)->WaitReady(absl::Seconds(20)); !s.ok()) {
     PT_LOG_WARN("starting without a complete first scan/announce: {}", s.ToString());
   }
+  pytorrent::admin::AdminServerOptions admin_options;
+  admin_options.unix_socket_path =
+      config.admin_socket.empty() ? home + "/state/admin.sock" : config.admin_socket;
+  if (!config.admin_tcp.empty()) {
+    admin_options.tcp_address = config.admin_tcp;
+    admin_options.tls_cert_file = config.admin_tls_cert;
+    admin_options.tls_key_file = config.admin_tls_key;
+    if (!config.admin_token_file.empty()) {
+      absl::StatusOr<std::string> token =
+          pytorrent::peer::ReadSmallFile(config.admin_token_file, 4096);
+      if (!token.ok()) return Fail(absl::StrCat("admin token: ", token.status().message()));
+      std::string t = *token;
+      while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+      admin_options.token = t;
+    }
+  }
+  auto admin = pytorrent::admin::StartPeerAdminServer(**node, admin_options);
+  if (!admin.ok()) {
+    (*node)->Stop();
+    return Fail(absl::StrCat("admin server: ", admin.status().message()));
+  }
   if (absl::Status s = pytorrent::peer::WriteFileAtomically(home + "/state/chunk_endpoint",
                                                             (*node)->chunk_endpoint() + "\n");
       !s.ok()) {
@@ -248,6 +270,7 @@ int main(int argc, char** argv) {
     while (!(*node)->stop_requested() && !SignalPending(absl::Milliseconds(200))) {
     }
   }
+  (*admin)->Shutdown(absl::Seconds(2));
   (*node)->Stop();
   pytorrent::peer::SeederCounters served = (*node)->GetSeederCounters();
   // Counters for scripts and tests, written at every clean exit.

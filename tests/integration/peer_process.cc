@@ -26,7 +26,12 @@ absl::StatusOr<std::unique_ptr<PeerProcess>> PeerProcess::Start(const PeerProces
   std::filesystem::create_directories(options.home + "/state", ec);
   std::string endpoint_file = options.home + "/state/chunk_endpoint";
   std::filesystem::remove(endpoint_file, ec);
-  std::vector<std::string> args = {options.binary, "--home", options.home};
+  // Unix socket paths are limited to 107 bytes and $TEST_TMPDIR is long:
+  // the admin socket goes into a short private folder under /tmp.
+  char short_dir[] = "/tmp/ptpeerXXXXXX";
+  if (::mkdtemp(short_dir) == nullptr) return absl::InternalError("mkdtemp failed");
+  std::vector<std::string> args = {options.binary, "--home", options.home, "--admin-socket",
+                                   std::string(short_dir) + "/admin.sock"};
   args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -47,6 +52,7 @@ absl::StatusOr<std::unique_ptr<PeerProcess>> PeerProcess::Start(const PeerProces
     _exit(127);
   }
   auto process = std::unique_ptr<PeerProcess>(new PeerProcess(pid, options.home));
+  process->admin_dir_ = short_dir;
   if (!options.wait_ready) return process;
   const absl::Time deadline = absl::Now() + options.start_timeout;
   while (absl::Now() < deadline) {
@@ -93,7 +99,11 @@ void PeerProcess::Kill9() {
   exit_code_ = -1;
 }
 
-PeerProcess::~PeerProcess() { Kill9(); }
+PeerProcess::~PeerProcess() {
+  Kill9();
+  std::error_code ec;
+  std::filesystem::remove_all(admin_dir_, ec);
+}
 
 std::string PeerProcess::Stdout() const { return ReadFile(home_ + "/stdout.txt"); }
 

@@ -40,6 +40,8 @@ class PeerProcess {
 
   pid_t pid() const { return pid_; }
   const std::string& home() const { return home_; }
+  // The node's gRPC admin socket.
+  std::string admin_socket() const { return admin_dir_ + "/admin.sock"; }
   // Waits for the exit; returns its code, or -1 on a signal or timeout
   // (the process is then killed).
   int Wait(absl::Duration timeout);
@@ -55,6 +57,7 @@ class PeerProcess {
   PeerProcess(pid_t pid, std::string home) : pid_(pid), home_(std::move(home)) {}
   pid_t pid_;
   std::string home_;
+  std::string admin_dir_;
   bool reaped_ = false;
   int exit_code_ = -1;
 };

@@ -1,0 +1,251 @@
+#include "admin/admin_server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "admin/bearer_token_auth.h"
+#include "admin/drain_signal.h"
+#include "admin/peer_admin_service.h"
+#include "admin/tracker_admin_service.h"
+#include "common/log.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+
+namespace pytorrent::admin {
+namespace {
+
+constexpr int kMaxHandlerThreads = 32;
+constexpr int kMaxRequestBytes = 1 << 20;
+constexpr std::streamsize kMaxPemFileBytes = 1 << 20;
+
+absl::Status Err(absl::StatusCode code, const std::string& message) {
+  return absl::Status(code, absl::string_view(message.data(), message.size()));
+}
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+// Reads a PEM file of bounded size.
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Err(absl::StatusCode::kNotFound,
+               absl::StrCat("cannot read the admin TLS ", what, " file '", path, "'"));
+  }
+  std::string data(static_cast<size_t>(kMaxPemFileBytes) + 1, '\0');
+  in.read(data.data(), kMaxPemFileBytes + 1);
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() > static_cast<size_t>(kMaxPemFileBytes)) {
+    return Err(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("the admin TLS ", what, " file '", path, "' is larger than 1 MiB"));
+  }
+  if (data.find("-----BEGIN") == std::string::npos) {
+    return Err(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("the admin TLS ", what, " file '", path, "' is not PEM"));
+  }
+  return data;
+}
+
+// Makes `path` free for a new listener: a stale socket (nobody accepts on
+// it) is removed; a live socket or any other kind of file is left alone and
+// reported.
+absl::Status PrepareSocketPath(const std::string& path) {
+  sockaddr_un addr{};
+  if (path.size() >= sizeof(addr.sun_path)) {
+    return Err(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("admin socket path '", path, "' is ", path.size(),
+                            " bytes; Unix sockets allow at most ", sizeof(addr.sun_path) - 1,
+                            " (pick a shorter --home or --admin-socket)"));
+  }
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return absl::OkStatus();
+    return Err(absl::StatusCode::kFailedPrecondition,
+               absl::StrCat("cannot inspect admin socket path '", path, "': ", ErrnoText(errno)));
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return Err(absl::StatusCode::kFailedPrecondition,
+               absl::StrCat("'", path, "' exists and is not a socket; refusing to replace it"));
+  }
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return Err(absl::StatusCode::kInternal, absl::StrCat("socket(): ", ErrnoText(errno)));
+  }
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  const bool live = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  if (live) {
+    return Err(absl::StatusCode::kAlreadyExists,
+               absl::StrCat("another process is serving the admin socket '", path,
+                            "'; stop it or pick another --home/--admin-socket"));
+  }
+  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Err(absl::StatusCode::kFailedPrecondition,
+               absl::StrCat("cannot remove stale admin socket '", path, "': ", ErrnoText(errno)));
+  }
+  return absl::OkStatus();
+}
+
+class AdminServerImpl final : public AdminServer {
+ public:
+  using ServiceFactory = absl::AnyInvocable<std::unique_ptr<grpc::Service>(const DrainSignal&)>;
+
+  // The service may keep a reference to this server's drain signal.
+  AdminServerImpl(std::string service_name, ServiceFactory make_service)
+      : service_name_(std::move(service_name)), service_(make_service(drain_)) {}
+
+  ~AdminServerImpl() override { Shutdown(absl::Seconds(2)); }
+
+  absl::Status Start(const AdminServerOptions& options) {
+    if (options.unix_socket_path.empty() && options.tcp_address.empty()) {
+      return Err(absl::StatusCode::kInvalidArgument,
+                 "the admin server needs a Unix socket path or a TCP address");
+    }
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    grpc::ResourceQuota quota("pytorrent-admin");
+    quota.SetMaxThreads(kMaxHandlerThreads);
+    builder.SetResourceQuota(quota);
+    builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+    builder.RegisterService(service_.get());
+
+    if (!options.unix_socket_path.empty()) {
+      if (absl::Status s = PrepareSocketPath(options.unix_socket_path); !s.ok()) return s;
+      builder.AddListeningPort("unix:" + options.unix_socket_path,
+                               grpc::InsecureServerCredentials());
+    }
+    int selected_port = 0;
+    if (!options.tcp_address.empty()) {
+      if (options.tls_cert_file.empty() || options.tls_key_file.empty() || options.token.empty()) {
+        return Err(absl::StatusCode::kInvalidArgument,
+                   "a TCP admin listener requires a TLS certificate file, a TLS key file and a "
+                   "token (admin_tls_cert, admin_tls_key, admin_token)");
+      }
+      absl::StatusOr<std::string> cert = ReadPemFile(options.tls_cert_file, "certificate");
+      if (!cert.ok()) return cert.status();
+      absl::StatusOr<std::string> key = ReadPemFile(options.tls_key_file, "key");
+      if (!key.ok()) return key.status();
+      grpc::SslServerCredentialsOptions ssl;
+      ssl.pem_key_cert_pairs.push_back({*key, *cert});
+      std::shared_ptr<grpc::ServerCredentials> creds = grpc::SslServerCredentials(ssl);
+      creds->SetAuthMetadataProcessor(std::make_shared<BearerTokenAuth>(options.token));
+      builder.AddListeningPort(options.tcp_address, creds, &selected_port);
+    }
+
+    server_ = builder.BuildAndStart();
+    if (server_ == nullptr) {
+      return Err(absl::StatusCode::kUnavailable,
+                 absl::StrCat("cannot start the admin server on ",
+                              options.unix_socket_path.empty()
+                                  ? ""
+                                  : absl::StrCat("unix:", options.unix_socket_path, " "),
+                              options.tcp_address, " (address in use or bad TLS files?)"));
+    }
+    if (!options.tcp_address.empty() && selected_port == 0) {
+      server_->Shutdown();
+      return Err(absl::StatusCode::kUnavailable,
+                 absl::StrCat("cannot listen on ", options.tcp_address));
+    }
+    tcp_port_ = selected_port;
+    if (!options.unix_socket_path.empty()) {
+      socket_path_ = options.unix_socket_path;
+      struct stat st {};
+      if (chmod(socket_path_.c_str(), 0600) != 0 || lstat(socket_path_.c_str(), &st) != 0) {
+        const std::string error = ErrnoText(errno);
+        server_->Shutdown();
+        return Err(absl::StatusCode::kInternal, absl::StrCat("cannot make admin socket '",
+                                                             socket_path_, "' mode 0600: ", error));
+      }
+      socket_inode_ = st.st_ino;
+    }
+    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+    if (health != nullptr) {
+      health->SetServingStatus(true);
+      health->SetServingStatus(service_name_, true);
+    }
+    PT_LOG_INFO("admin server ({}) listening on {}{}{}", service_name_,
+                socket_path_.empty() ? "" : "unix:" + socket_path_,
+                socket_path_.empty() || tcp_port_ == 0 ? "" : " and ",
+                tcp_port_ == 0 ? "" : absl::StrCat("TLS port ", tcp_port_));
+    return absl::OkStatus();
+  }
+
+  int tcp_port() const override { return tcp_port_; }
+
+  void Shutdown(absl::Duration grace) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (shut_down_) return;
+      shut_down_ = true;
+    }
+    if (server_ == nullptr) return;
+    if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+      // Sets every service NOT_SERVING and tells health watchers so.
+      health->Shutdown();
+    }
+    drain_.Begin();  // wakes WatchDownload handlers
+    const auto deadline = std::chrono::system_clock::now() +
+                          std::chrono::microseconds(absl::ToInt64Microseconds(grace));
+    server_->Shutdown(deadline);
+    server_->Wait();
+    if (!socket_path_.empty()) {
+      // Remove our socket, but never one a newer process bound meanwhile.
+      struct stat st {};
+      if (lstat(socket_path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) &&
+          st.st_ino == socket_inode_) {
+        unlink(socket_path_.c_str());
+      }
+    }
+    PT_LOG_INFO("admin server ({}) stopped", service_name_);
+  }
+  using AdminServer::Shutdown;
+
+ private:
+  const std::string service_name_;
+  DrainSignal drain_;  // before service_, which refers to it
+  std::unique_ptr<grpc::Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string socket_path_;
+  ino_t socket_inode_ = 0;
+  int tcp_port_ = 0;
+  absl::Mutex mu_;
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AdminServer>> StartPeerAdminServer(
+    peer::PeerControl& node, const AdminServerOptions& options) {
+  auto server = std::make_unique<AdminServerImpl>(
+      "pytorrent.v1.PeerAdmin", [&node](const DrainSignal& drain) {
+        return std::make_unique<PeerAdminService>(node, drain);
+      });
+  if (absl::Status s = server->Start(options); !s.ok()) return s;
+  return std::unique_ptr<AdminServer>(std::move(server));
+}
+
+absl::StatusOr<std::unique_ptr<AdminServer>> StartTrackerAdminServer(
+    tracker::TrackerControl& tracker, const AdminServerOptions& options) {
+  auto server = std::make_unique<AdminServerImpl>(
+      "pytorrent.v1.TrackerAdmin",
+      [&tracker](const DrainSignal&) { return std::make_unique<TrackerAdminService>(tracker); });
+  if (absl::Status s = server->Start(options); !s.ok()) return s;
+  return std::unique_ptr<AdminServer>(std::move(server));
+}
+
+}  // namespace pytorrent::admin
