@@ -445,6 +445,7 @@ void Download::Cancel(absl::Time now) {
 void Download::Finish(v1::DownloadState state, absl::Time now) {
   state_ = state;
   finished_at_ = now;
+  counters_.seconds = absl::ToDoubleSeconds(finished_at_ - started_at_);
   for (auto& [key, s] : sessions_) {
     Gone& gone = gone_[s.endpoint];
     gone.peer_id = s.peer_id;

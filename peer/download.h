@@ -53,6 +53,8 @@ struct DownloadCounters {
   uint64_t chunks_duplicate = 0;
   uint64_t bytes_received = 0;
   uint64_t malformed_frames = 0;
+  // Seconds from Start to the end (0 while running).
+  double seconds = 0;
 };
 
 // What a download asks of its node. Called on the loop thread.

@@ -100,6 +100,8 @@ int RunDownload(PeerNode& node, const std::string& what, bool overwrite) {
   pytorrent::peer::DownloadCounters counters;
   if (auto c = node.GetDownloadCounters(*id); c.ok()) counters = *c;
   const auto& p = snapshot.progress;
+  // From the request to verified completion, as measured by the node.
+  double seconds = counters.seconds;
   uint32_t banned = 0;
   for (const auto& peer : p.peers()) banned += peer.banned() ? 1 : 0;
   std::string error = p.error();
@@ -114,7 +116,8 @@ int RunDownload(PeerNode& node, const std::string& what, bool overwrite) {
                             ",\"chunks_resumed\":", counters.chunks_resumed,
                             ",\"chunks_corrupt\":", counters.chunks_corrupt,
                             ",\"chunks_duplicate\":", counters.chunks_duplicate,
-                            ",\"banned_peers\":", banned, ",\"error\":\"", error, "\"}")
+                            ",\"banned_peers\":", banned, ",\"seconds\":", seconds, ",\"error\":\"",
+                            error, "\"}")
             << std::endl;
   return p.state() == pytorrent::v1::DOWNLOAD_STATE_COMPLETED ? 0 : 1;
 }
