@@ -1,9 +1,15 @@
 // Round trips through the real tracker binary over UDP on loopback.
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -175,6 +181,72 @@ TEST(TrackerUdpTest, ConcurrentClientsWithTwoIoThreads) {
   EXPECT_EQ(stats->announces(), static_cast<uint64_t>(kClients * kPeersEach));
   EXPECT_EQ(stats->errors(), 0u);
   EXPECT_EQ((*tracker)->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace pytorrent
+
+namespace pytorrent {
+namespace {
+
+// Sends `request` from `fd` to 127.0.0.1:`port`; returns the reply.
+v1::TrackerResponse Exchange(int fd, uint16_t port, const v1::TrackerRequest& request) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string bytes = request.SerializeAsString();
+  sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  v1::TrackerResponse reply;
+  pollfd pfd{fd, POLLIN, 0};
+  if (poll(&pfd, 1, 5000) == 1) {
+    char buf[2048];
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    EXPECT_TRUE(n > 0 && reply.ParseFromArray(buf, static_cast<int>(n)));
+  } else {
+    ADD_FAILURE() << "no reply from port " << port;
+  }
+  return reply;
+}
+
+// Instances given the same --secret-file accept each other's connection ids;
+// one with another secret does not.
+TEST(TrackerUdpTest, SharedSecretFileLetsInstancesShareIds) {
+  const std::string dir = testing::TestDir("secret");
+  const std::string secret = dir + "/secret";
+  {
+    std::ofstream out(secret);
+    out << std::string(64, 'a') << "\n";  // 64 hex digits
+  }
+  auto a = testing::TrackerProcess::Start({.dir = dir + "/a", .args = {"--secret-file", secret}});
+  auto b = testing::TrackerProcess::Start({.dir = dir + "/b", .args = {"--secret-file", secret}});
+  auto c = testing::TrackerProcess::Start({.dir = dir + "/c"});
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  v1::TrackerRequest connect;
+  connect.set_transaction_id(1);
+  connect.mutable_connect()->set_protocol_magic(0x41727101980ULL);
+  connect.mutable_connect()->set_padding(std::string(16, '\0'));
+  const v1::TrackerResponse minted = Exchange(fd, (*a)->port(), connect);
+  ASSERT_TRUE(minted.has_connect());
+
+  v1::TrackerRequest stats;
+  stats.set_transaction_id(2);
+  stats.set_connection_id(minted.connect().connection_id());
+  stats.mutable_get_stats();
+  EXPECT_TRUE(Exchange(fd, (*b)->port(), stats).has_get_stats());
+  EXPECT_EQ(Exchange(fd, (*c)->port(), stats).error().code(),
+            v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID);
+  close(fd);
+
+  // A malformed secret file is a start-up error.
+  {
+    std::ofstream out(secret);
+    out << "too short";
+  }
+  EXPECT_FALSE(
+      testing::TrackerProcess::Start({.dir = dir + "/d", .args = {"--secret-file", secret}}).ok());
 }
 
 }  // namespace
