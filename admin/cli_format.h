@@ -67,6 +67,10 @@ std::string FormatDownloads(const v1::ListDownloadsResponse& downloads);
 // The final line(s) of a download: completed with its verified SHA-256 and
 // path, or why it failed.
 std::string FormatDownloadResult(const v1::DownloadProgress& progress);
+// Tracker admin replies.
+std::string FormatTrackerStats(const v1::TrackerStats& stats);
+std::string FormatSwarms(const v1::ListSwarmsResponse& swarms);
+std::string FormatTrackerPeers(const v1::ListTrackerPeersResponse& peers);
 
 }  // namespace pytorrent::admin
 
