@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
@@ -108,7 +109,10 @@ class AdminServerImpl final : public AdminServer {
   AdminServerImpl(std::string service_name, ServiceFactory make_service)
       : service_name_(std::move(service_name)), service_(make_service(drain_)) {}
 
-  ~AdminServerImpl() override { Shutdown(absl::Seconds(2)); }
+  ~AdminServerImpl() override {
+    Shutdown(absl::Seconds(2));
+    if (background_stop_.joinable()) background_stop_.join();
+  }
 
   absl::Status Start(const AdminServerOptions& options) {
     if (options.unix_socket_path.empty() && options.tcp_address.empty()) {
@@ -222,6 +226,17 @@ class AdminServerImpl final : public AdminServer {
       shut_down_ = true;
     }
     if (server_ == nullptr) return;
+    if (AdminHandlerScope::InHandler()) {
+      // Waiting here would wait for our own call: stop in the background.
+      background_stop_ = std::thread([this, grace] { Stop(grace); });
+      return;
+    }
+    Stop(grace);
+  }
+  using AdminServer::Shutdown;
+
+ private:
+  void Stop(absl::Duration grace) {
     if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
       // Sets every service NOT_SERVING and tells health watchers so.
       health->Shutdown();
@@ -241,9 +256,7 @@ class AdminServerImpl final : public AdminServer {
     }
     PT_LOG_INFO("admin server ({}) stopped", service_name_);
   }
-  using AdminServer::Shutdown;
 
- private:
   const std::string service_name_;
   DrainSignal drain_;  // before service_, which refers to it
   std::unique_ptr<grpc::Service> service_;
@@ -254,6 +267,7 @@ class AdminServerImpl final : public AdminServer {
   int tcp_port_ = 0;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread background_stop_;  // Shutdown() called from inside an admin call
 };
 
 }  // namespace
