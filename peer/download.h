@@ -1,0 +1,199 @@
+#ifndef PYTORRENT_PEER_DOWNLOAD_H_
+#define PYTORRENT_PEER_DOWNLOAD_H_
+
+// One download, end to end: peers from the tracker (through the host),
+// the manifest from any peer verified against the root, chunks from every
+// peer in parallel as ChunkScheduler decides, each chunk's SHA-256 checked
+// before it is written, strikes and bans for bad chunks, resume state saved
+// as it goes, and at completion the whole-file SHA-256 (hashed in order
+// while chunks arrive), fsync and rename into the downloads folder.
+//
+// Resume: after a crash, chunks recorded in the resume state are trusted
+// and the rest of the partial file is re-hashed once against the manifest
+// (chunks written after the last state save are recovered), so only chunks
+// that were in flight are fetched again.
+//
+// Example (inside the node's loop):
+//   Download d(options, host);
+//   d.Start(now);                        // host.RequestPeers(...)
+//   d.OnPeers(tracker_answer, now);      // connects DEALERs
+//   // poll d's sockets; d.OnReadable(handle, now); d.Tick(now) regularly
+//
+// Not thread-safe: owned by the node's loop thread.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/sha256.h"
+#include "peer/chunk_scheduler.h"
+#include "peer/manifest.h"
+#include "peer/partial_file.h"
+#include "peer/resume_state.h"
+#include "peer/zmq_leecher.h"
+#include "proto/admin.pb.h"
+#include "proto/tracker.pb.h"
+#include "zmq.hpp"
+
+namespace pytorrent::peer {
+
+class Download;
+
+struct DownloadCounters {
+  // Chunks fetched over the network and verified in this process.
+  uint64_t chunks_fetched = 0;
+  // Chunks found verified on disk at start (resume state + recheck).
+  uint64_t chunks_resumed = 0;
+  uint64_t chunks_corrupt = 0;
+  uint64_t chunks_duplicate = 0;
+  uint64_t bytes_received = 0;
+  uint64_t malformed_frames = 0;
+  // Seconds from Start to the end (0 while running).
+  double seconds = 0;
+};
+
+// What a download asks of its node. Called on the loop thread.
+class DownloadHost {
+ public:
+  virtual ~DownloadHost() = default;
+  virtual zmq::context_t& context() = 0;
+  // Asks the tracker for the file's peers; the answer comes back through
+  // Download::OnPeers or OnPeersFailed.
+  virtual void RequestPeers(uint64_t download_id, const Sha256Digest& root) = 0;
+  // The download's partial file can now be served (verified chunks only).
+  virtual void OnServable(Download& download) = 0;
+  // `chunk` was verified and written.
+  virtual void OnChunkStored(Download& download, uint32_t chunk) = 0;
+  // The download reached COMPLETED, FAILED or CANCELLED.
+  virtual void OnFinished(Download& download) = 0;
+  // A new snapshot of the download's progress and counters.
+  virtual void OnProgress(const v1::DownloadProgress& progress,
+                          const DownloadCounters& counters) = 0;
+};
+
+struct DownloadOptions {
+  uint64_t id = 0;
+  Sha256Digest root{};
+  bool overwrite = false;
+  std::string state_dir;
+  std::string downloads_dir;
+  uint64_t self_peer_id = 0;
+  std::string self_endpoint;
+  SchedulerOptions scheduler;
+  uint64_t tie_break_seed = 1;
+  absl::Duration peer_refresh = absl::Seconds(5);
+  absl::Duration persist_interval = absl::Seconds(1);
+  absl::Duration progress_interval = absl::Milliseconds(100);
+  // A dropped (stalled) peer is not reconnected before this.
+  absl::Duration reconnect_backoff = absl::Seconds(30);
+};
+
+class Download {
+ public:
+  Download(DownloadOptions options, DownloadHost& host);
+  ~Download();
+
+  void Start(absl::Time now);
+  void OnPeers(const v1::GetFilePeersResponse& response, absl::Time now);
+  void OnPeersFailed(const absl::Status& status, absl::Time now);
+
+  // Sockets to poll, with the session handle of each.
+  void CollectSockets(std::vector<std::pair<zmq::socket_t*, PeerHandle>>& out);
+  void OnReadable(PeerHandle session, absl::Time now);
+  void Tick(absl::Time now);
+  // Stops, deletes the partial file and resume state; state CANCELLED.
+  void Cancel(absl::Time now);
+
+  uint64_t id() const { return options_.id; }
+  const Sha256Digest& root() const { return options_.root; }
+  v1::DownloadState state() const { return state_; }
+  bool finished() const;
+  const Manifest* manifest() const { return manifest_.get(); }
+  std::shared_ptr<const Manifest> shared_manifest() const { return manifest_; }
+  // True if `chunk` is verified on disk.
+  bool HasChunk(uint32_t chunk) const;
+  // The data file (partial, or published after completion); may be null.
+  PartialFile* file() { return file_.get(); }
+  const std::string& final_path() const { return final_path_; }
+  const DownloadCounters& counters() const { return counters_; }
+  double seconds_elapsed() const { return absl::ToDoubleSeconds(finished_at_ - started_at_); }
+  v1::DownloadProgress Progress(absl::Time now) const;
+
+ private:
+  struct Session {
+    PeerHandle handle{};
+    uint64_t peer_id = 0;
+    std::string username;
+    std::string endpoint;
+    std::unique_ptr<ZmqLeecher> link;
+    bool have_bitfield = false;
+    std::string pending_bits;
+    std::vector<uint32_t> pending_haves;
+    bool pending_all = false;
+    uint64_t bytes_received = 0;
+    uint32_t strikes = 0;
+  };
+  struct Gone {  // banned or dropped peers, for status and backoff
+    uint64_t peer_id = 0;
+    std::string username;
+    std::string endpoint;
+    uint64_t bytes_received = 0;
+    uint32_t strikes = 0;
+    bool banned = false;
+    absl::Time retry_after = absl::InfiniteFuture();
+  };
+
+  void Connect(const v1::FilePeer& peer, absl::Time now);
+  void Handle(Session& session, ZmqLeecher::Incoming& in, absl::Time now);
+  void OnManifest(Session& session, const v1::ManifestResponse& response, absl::Time now);
+  void InitStorage(absl::Time now);
+  void ApplyHoldings(Session& session);
+  void OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time now);
+  void AdvanceFileHash(uint32_t just_verified, const uint8_t* data);
+  void Pump(Session& session, absl::Time now);
+  void DropSession(PeerHandle handle, bool banned, absl::Time now);
+  void PersistResume(absl::Time now, bool force);
+  void Finalize(absl::Time now);
+  void Fail(absl::Status status, absl::Time now);
+  void Finish(v1::DownloadState state, absl::Time now);
+  void PublishProgress(absl::Time now, bool force);
+  std::string PartialPath() const;
+  std::string ResumePath() const;
+
+  DownloadOptions options_;
+  DownloadHost& host_;
+  std::string root_bytes_;
+  v1::DownloadState state_ = v1::DOWNLOAD_STATE_STARTING;
+  std::string error_;
+  std::string final_path_;
+  std::shared_ptr<const Manifest> manifest_;
+  std::unique_ptr<ChunkScheduler> scheduler_;
+  std::unique_ptr<PartialFile> file_;
+  std::unique_ptr<ResumeState> resume_;
+  bool resume_dirty_ = false;
+  absl::Time last_persist_ = absl::InfinitePast();
+  Sha256 file_hasher_;
+  uint32_t hash_cursor_ = 0;
+  std::vector<uint8_t> scratch_;
+  std::map<uint32_t, Session> sessions_;
+  std::map<std::string, Gone> gone_;  // by endpoint
+  uint32_t next_handle_ = 1;
+  bool peers_requested_ = false;
+  absl::Time next_peer_refresh_ = absl::InfinitePast();
+  absl::Time started_at_;
+  absl::Time finished_at_;
+  absl::Time last_progress_ = absl::InfinitePast();
+  uint64_t rate_bytes_per_s_ = 0;
+  uint64_t rate_mark_bytes_ = 0;
+  absl::Time rate_mark_time_ = absl::InfinitePast();
+  DownloadCounters counters_;
+};
+
+}  // namespace pytorrent::peer
+
+#endif  // PYTORRENT_PEER_DOWNLOAD_H_

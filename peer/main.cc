@@ -1,0 +1,287 @@
+// The PyTorrent peer node: wires the real tracker client, the node (seeder,
+// downloads, shared folder) and the admin plane, then waits for a signal.
+// See --help for flags; flags override HOME/config/config.txt.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "admin/admin_server.h"
+#include "common/log.h"
+#include "common/sha256.h"
+#include "peer/atomic_file.h"
+#include "peer/peer_config.h"
+#include "peer/peer_node.h"
+#include "peer/tracker_client.h"
+
+namespace {
+
+using pytorrent::peer::PeerConfig;
+using pytorrent::peer::PeerNode;
+
+int Fail(const std::string& message) {
+  std::cerr << "peer: " << message << "\n";
+  return 2;
+}
+
+// True if a SIGINT/SIGTERM is pending (they are blocked in every thread).
+bool SignalPending(absl::Duration wait) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  timespec ts = absl::ToTimespec(wait);
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+const char* StateName(pytorrent::v1::DownloadState state) {
+  switch (state) {
+    case pytorrent::v1::DOWNLOAD_STATE_COMPLETED:
+      return "COMPLETED";
+    case pytorrent::v1::DOWNLOAD_STATE_FAILED:
+      return "FAILED";
+    case pytorrent::v1::DOWNLOAD_STATE_CANCELLED:
+      return "CANCELLED";
+    default:
+      return "INTERRUPTED";
+  }
+}
+
+// Scripting aid behind --download: starts the download, waits for its end,
+// prints one JSON line. Returns the exit code.
+int RunDownload(PeerNode& node, const std::string& what, bool overwrite) {
+  pytorrent::v1::StartDownloadRequest request;
+  pytorrent::Sha256Digest root{};
+  if (pytorrent::DigestFromHex(what, root)) {
+    request.set_root_hash(pytorrent::DigestToBytes(root));
+  } else {
+    request.set_name(what);
+  }
+  request.set_overwrite(overwrite);
+  absl::StatusOr<uint64_t> id;
+  absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (true) {
+    id = node.StartDownload(request);
+    if (id.ok() || absl::Now() > give_up ||
+        !(absl::IsNotFound(id.status()) || absl::IsUnavailable(id.status()))) {
+      break;
+    }
+    if (SignalPending(absl::Milliseconds(500))) return 1;
+  }
+  if (!id.ok()) {
+    std::cerr << "peer: download " << what << ": " << id.status() << "\n";
+    return 1;
+  }
+  uint64_t version = 0;
+  pytorrent::peer::DownloadSnapshot snapshot;
+  while (true) {
+    absl::StatusOr<pytorrent::peer::DownloadSnapshot> next =
+        node.AwaitDownloadChange(*id, version, absl::Now() + absl::Milliseconds(200));
+    if (!next.ok()) return 1;
+    snapshot = *next;
+    version = snapshot.version;
+    auto state = snapshot.progress.state();
+    if (state == pytorrent::v1::DOWNLOAD_STATE_COMPLETED ||
+        state == pytorrent::v1::DOWNLOAD_STATE_FAILED ||
+        state == pytorrent::v1::DOWNLOAD_STATE_CANCELLED) {
+      break;
+    }
+    if (SignalPending(absl::ZeroDuration()) || node.stop_requested()) break;
+  }
+  pytorrent::peer::DownloadCounters counters;
+  if (auto c = node.GetDownloadCounters(*id); c.ok()) counters = *c;
+  const auto& p = snapshot.progress;
+  // From the request to verified completion, as measured by the node.
+  double seconds = counters.seconds;
+  uint32_t banned = 0;
+  for (const auto& peer : p.peers()) banned += peer.banned() ? 1 : 0;
+  std::string error = p.error();
+  for (char& c : error) {
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  std::cout << absl::StrCat("{\"download_id\":", *id, ",\"state\":\"", StateName(p.state()),
+                            "\",\"path\":\"", p.path(), "\",\"sha256\":\"",
+                            pytorrent::BytesToHex(p.file_sha256()), "\",\"bytes\":", p.size_bytes(),
+                            ",\"chunk_count\":", p.chunk_count(),
+                            ",\"chunks_fetched\":", counters.chunks_fetched,
+                            ",\"chunks_resumed\":", counters.chunks_resumed,
+                            ",\"chunks_corrupt\":", counters.chunks_corrupt,
+                            ",\"chunks_duplicate\":", counters.chunks_duplicate,
+                            ",\"banned_peers\":", banned, ",\"seconds\":", seconds, ",\"error\":\"",
+                            error, "\"}")
+            << std::endl;
+  return p.state() == pytorrent::v1::DOWNLOAD_STATE_COMPLETED ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string home, tracker, username, chunk_listen, admin_socket, log_level = "info", config_path;
+  std::string download;
+  uint32_t announce_interval_s = 0, chunk_size_kib = 0;
+  bool no_reseed = false, overwrite = false, fault_corrupt = false, keep_running = false;
+  uint64_t fault_throttle_kib_s = 0;
+  int request_timeout_ms = 0;
+  CLI::App app{"PyTorrent peer node: shares user/shared_files, downloads into user/downloads"};
+  app.add_option("--home", home, "Home folder (default $HOME/.pytorrent/node)");
+  app.add_option("--tracker", tracker, "Tracker HOST:PORT (config: tracker_host, tracker_port)");
+  app.add_option("--username", username, "Name shown to other peers (config: username)");
+  app.add_option("--chunk-listen", chunk_listen,
+                 "ZeroMQ endpoint serving chunks; port 0 picks one (default tcp://127.0.0.1:0)");
+  app.add_option("--admin-socket", admin_socket,
+                 "gRPC admin socket (default HOME/state/admin.sock)");
+  app.add_option("--announce-interval-s", announce_interval_s, "Announce to the tracker this often")
+      ->check(CLI::Range(1, 86400));
+  app.add_option("--chunk-size-kib", chunk_size_kib,
+                 "Chunk size for files this node shares: power of two, 16..16384 (default 256)");
+  app.add_flag("--no-reseed", no_reseed, "Do not serve or announce completed downloads");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str();
+  app.add_option("--config", config_path, "key=value config (default HOME/config/config.txt)");
+  app.add_option("--download", download,
+                 "Scripting aid: download ROOT_HEX or NAME at start, print one JSON line, exit "
+                 "0 when completed and verified, 1 otherwise");
+  app.add_flag("--overwrite", overwrite, "With --download: replace an existing file");
+  app.add_flag("--keep-running", keep_running,
+               "With --download: keep serving after the download ends (until a signal)");
+  app.add_option("--request-timeout-ms", request_timeout_ms,
+                 "Chunk request timeout before asking another peer (default 8000)")
+      ->check(CLI::Range(100, 600000));
+  app.add_flag("--fault-corrupt-chunks", fault_corrupt,
+               "TEST ONLY: corrupt every chunk this node serves");
+  app.add_option("--fault-throttle-kib-s", fault_throttle_kib_s,
+                 "TEST ONLY: serve at most this many KiB/s");
+  CLI11_PARSE(app, argc, argv);
+
+  if (home.empty()) {
+    const char* env = std::getenv("HOME");
+    if (env == nullptr || *env == '\0') return Fail("--home is required when HOME is unset");
+    home = std::string(env) + "/.pytorrent/node";
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(home + "/config", ec);
+  if (ec) return Fail(absl::StrCat("cannot create ", home, "/config: ", ec.message()));
+  bool explicit_config = !config_path.empty();
+  if (!explicit_config) config_path = home + "/config/config.txt";
+  PeerConfig config;
+  absl::StatusOr<std::string> text = pytorrent::peer::ReadSmallFile(config_path, 1 << 20);
+  if (text.ok()) {
+    absl::StatusOr<PeerConfig> parsed = pytorrent::peer::ParsePeerConfig(*text);
+    if (!parsed.ok()) return Fail(absl::StrCat(config_path, ": ", parsed.status().message()));
+    config = *parsed;
+  } else if (explicit_config || !absl::IsNotFound(text.status())) {
+    return Fail(std::string(text.status().message()));
+  } else if (absl::Status s = pytorrent::peer::WriteFileAtomically(
+                 config_path, pytorrent::peer::FormatPeerConfig(config));
+             !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
+  if (!tracker.empty()) {
+    size_t colon = tracker.rfind(':');
+    uint32_t port = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(absl::string_view(tracker).substr(colon + 1), &port) || port == 0 ||
+        port > 65535) {
+      return Fail("--tracker must be HOST:PORT");
+    }
+    config.tracker_host = tracker.substr(0, colon);
+    config.tracker_port = static_cast<uint16_t>(port);
+  }
+  if (!username.empty()) config.username = username;
+  if (!chunk_listen.empty()) config.chunk_listen = chunk_listen;
+  if (announce_interval_s != 0) config.announce_interval_s = announce_interval_s;
+  if (chunk_size_kib != 0) config.chunk_size_kib = chunk_size_kib;
+  if (no_reseed) config.reseed = false;
+  if (!admin_socket.empty()) config.admin_socket = admin_socket;
+
+  std::filesystem::create_directories(home + "/logs", ec);
+  if (absl::Status s =
+          pytorrent::InitLogging({.file_path = home + "/logs/peer.log", .level = log_level});
+      !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
+
+  // Signals are taken with sigtimedwait; block them before threads start.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  pytorrent::peer::TrackerClientOptions tracker_options;
+  tracker_options.host = config.tracker_host;
+  tracker_options.port = config.tracker_port;
+  tracker_options.initial_timeout = absl::Milliseconds(300);
+  tracker_options.max_retries = 3;
+  auto client = pytorrent::peer::TrackerClient::Create(tracker_options);
+  if (!client.ok()) return Fail(absl::StrCat("tracker: ", client.status().message()));
+
+  pytorrent::peer::PeerNodeOptions options;
+  options.home = home;
+  options.config = config;
+  options.config_path = config_path;
+  options.fault_corrupt_chunks = fault_corrupt;
+  options.fault_throttle_bytes_per_s = fault_throttle_kib_s * 1024;
+  if (request_timeout_ms > 0) {
+    options.scheduler.request_timeout = absl::Milliseconds(request_timeout_ms);
+  }
+  auto node = PeerNode::Start(options, *std::move(client));
+  if (!node.ok()) return Fail(std::string(node.status().message()));
+  if (absl::Status s = (*node)->WaitReady(absl::Seconds(20)); !s.ok()) {
+    PT_LOG_WARN("starting without a complete first scan/announce: {}", s.ToString());
+  }
+  pytorrent::admin::AdminServerOptions admin_options;
+  admin_options.unix_socket_path =
+      config.admin_socket.empty() ? home + "/state/admin.sock" : config.admin_socket;
+  if (!config.admin_tcp.empty()) {
+    admin_options.tcp_address = config.admin_tcp;
+    admin_options.tls_cert_file = config.admin_tls_cert;
+    admin_options.tls_key_file = config.admin_tls_key;
+    if (!config.admin_token_file.empty()) {
+      absl::StatusOr<std::string> token =
+          pytorrent::peer::ReadSmallFile(config.admin_token_file, 4096);
+      if (!token.ok()) return Fail(absl::StrCat("admin token: ", token.status().message()));
+      std::string t = *token;
+      while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+      admin_options.token = t;
+    }
+  }
+  auto admin = pytorrent::admin::StartPeerAdminServer(**node, admin_options);
+  if (!admin.ok()) {
+    (*node)->Stop();
+    return Fail(absl::StrCat("admin server: ", admin.status().message()));
+  }
+  if (absl::Status s = pytorrent::peer::WriteFileAtomically(home + "/state/chunk_endpoint",
+                                                            (*node)->chunk_endpoint() + "\n");
+      !s.ok()) {
+    return Fail(std::string(s.message()));
+  }
+
+  int code = 0;
+  if (!download.empty()) code = RunDownload(**node, download, overwrite);
+  if (download.empty() || keep_running) {
+    while (!(*node)->stop_requested() && !SignalPending(absl::Milliseconds(200))) {
+    }
+  }
+  (*admin)->Shutdown(absl::Seconds(2));
+  (*node)->Stop();
+  pytorrent::peer::SeederCounters served = (*node)->GetSeederCounters();
+  // Counters for scripts and tests, written at every clean exit.
+  (void)pytorrent::peer::WriteFileAtomically(
+      home + "/state/counters.json",
+      absl::StrCat("{\"chunks_served\":", served.chunks_served, ",\"bytes_served\":",
+                   served.bytes_served, ",\"manifests_served\":", served.manifests_served,
+                   ",\"malformed_frames\":", served.malformed_frames,
+                   ",\"rejects_sent\":", served.rejects_sent, "}\n"));
+  return code;
+}

@@ -1,0 +1,124 @@
+#include "peer/peer_config.h"
+
+#include "INIReader.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/names.h"
+
+namespace pytorrent::peer {
+namespace {
+
+// Reads `key` from the unnamed section or [peer]; the latter wins.
+bool Lookup(const INIReader& reader, const std::string& key, std::string& out) {
+  if (reader.HasValue("peer", key)) {
+    out = reader.Get("peer", key, "");
+    return true;
+  }
+  if (reader.HasValue("", key)) {
+    out = reader.Get("", key, "");
+    return true;
+  }
+  return false;
+}
+
+absl::Status ParseUnsigned(const std::string& key, const std::string& value, uint64_t min,
+                           uint64_t max, uint64_t& out) {
+  uint64_t parsed = 0;
+  if (!absl::SimpleAtoi(absl::string_view(value.data(), value.size()), &parsed) || parsed < min ||
+      parsed > max) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, " must be an integer from ", min, " to ", max, ", got '", value, "'"));
+  }
+  out = parsed;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
+  INIReader reader(text.data(), text.size());
+  if (reader.ParseError() != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config does not parse (line ", reader.ParseError(), ")"));
+  }
+  PeerConfig config;
+  std::string value;
+  uint64_t number = 0;
+  if (Lookup(reader, "tracker_host", value)) {
+    if (value.empty() || value.size() > 253) {
+      return absl::InvalidArgumentError("tracker_host must be 1..253 characters");
+    }
+    config.tracker_host = value;
+  }
+  if (Lookup(reader, "tracker_port", value)) {
+    if (absl::Status s = ParseUnsigned("tracker_port", value, 1, 65535, number); !s.ok()) return s;
+    config.tracker_port = static_cast<uint16_t>(number);
+  }
+  if (Lookup(reader, "username", value) && !value.empty()) {
+    if (absl::Status s = ValidateUsername(value); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("username: ", s.message()));
+    }
+    config.username = value;
+  }
+  if (Lookup(reader, "chunk_listen", value)) {
+    if (value.rfind("tcp://", 0) != 0 && value.rfind("ipc://", 0) != 0) {
+      return absl::InvalidArgumentError("chunk_listen must start with tcp:// or ipc://");
+    }
+    config.chunk_listen = value;
+  }
+  if (Lookup(reader, "chunk_size_kib", value)) {
+    if (absl::Status s = ParseUnsigned("chunk_size_kib", value, 16, 16384, number); !s.ok()) {
+      return s;
+    }
+    if ((number & (number - 1)) != 0) {
+      return absl::InvalidArgumentError("chunk_size_kib must be a power of two (16..16384)");
+    }
+    config.chunk_size_kib = static_cast<uint32_t>(number);
+  }
+  if (Lookup(reader, "announce_interval_s", value)) {
+    if (absl::Status s = ParseUnsigned("announce_interval_s", value, 1, 86400, number); !s.ok()) {
+      return s;
+    }
+    config.announce_interval_s = static_cast<uint32_t>(number);
+  }
+  if (Lookup(reader, "reseed", value)) {
+    if (value == "true" || value == "1" || value == "yes" || value == "on") {
+      config.reseed = true;
+    } else if (value == "false" || value == "0" || value == "no" || value == "off") {
+      config.reseed = false;
+    } else {
+      return absl::InvalidArgumentError("reseed must be true or false");
+    }
+  }
+  Lookup(reader, "admin_socket", config.admin_socket);
+  Lookup(reader, "admin_tcp", config.admin_tcp);
+  Lookup(reader, "admin_tls_cert", config.admin_tls_cert);
+  Lookup(reader, "admin_tls_key", config.admin_tls_key);
+  Lookup(reader, "admin_token_file", config.admin_token_file);
+  return config;
+}
+
+std::string FormatPeerConfig(const PeerConfig& config) {
+  std::string out = "# PyTorrent peer settings (key=value). Flags override these.\n";
+  absl::StrAppend(&out, "tracker_host=", config.tracker_host, "\n");
+  absl::StrAppend(&out, "tracker_port=", config.tracker_port, "\n");
+  absl::StrAppend(&out, "username=", config.username, "\n");
+  absl::StrAppend(&out, "chunk_listen=", config.chunk_listen, "\n");
+  absl::StrAppend(&out, "chunk_size_kib=", config.chunk_size_kib, "\n");
+  absl::StrAppend(&out, "announce_interval_s=", config.announce_interval_s, "\n");
+  absl::StrAppend(&out, "reseed=", config.reseed ? "true" : "false", "\n");
+  if (!config.admin_socket.empty())
+    absl::StrAppend(&out, "admin_socket=", config.admin_socket, "\n");
+  if (!config.admin_tcp.empty()) absl::StrAppend(&out, "admin_tcp=", config.admin_tcp, "\n");
+  if (!config.admin_tls_cert.empty()) {
+    absl::StrAppend(&out, "admin_tls_cert=", config.admin_tls_cert, "\n");
+  }
+  if (!config.admin_tls_key.empty())
+    absl::StrAppend(&out, "admin_tls_key=", config.admin_tls_key, "\n");
+  if (!config.admin_token_file.empty()) {
+    absl::StrAppend(&out, "admin_token_file=", config.admin_token_file, "\n");
+  }
+  return out;
+}
+
+}  // namespace pytorrent::peer

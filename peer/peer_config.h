@@ -1,0 +1,51 @@
+#ifndef PYTORRENT_PEER_PEER_CONFIG_H_
+#define PYTORRENT_PEER_PEER_CONFIG_H_
+
+// The peer node's settings, as read from `config/config.txt` (key=value
+// lines, the original PyTorrent's format, parsed with inih).
+//
+// Keys: tracker_host, tracker_port, username, chunk_listen, chunk_size_kib,
+// announce_interval_s, reseed, admin_socket, admin_tcp, admin_tls_cert,
+// admin_tls_key, admin_token_file. Unknown keys are ignored (forward
+// compatible); known keys with bad values are INVALID_ARGUMENT naming the key.
+//
+// Example:
+//   absl::StatusOr<PeerConfig> config = ParsePeerConfig("tracker_port=7000\n");
+//
+// Pure value type and pure functions.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace pytorrent::peer {
+
+struct PeerConfig {
+  std::string tracker_host = "127.0.0.1";
+  uint16_t tracker_port = 6969;
+  // Empty until configured; the node then makes one up from its peer id.
+  std::string username;
+  std::string chunk_listen = "tcp://127.0.0.1:0";
+  uint32_t chunk_size_kib = 256;
+  uint32_t announce_interval_s = 60;
+  bool reseed = true;
+  // Empty: HOME/state/admin.sock.
+  std::string admin_socket;
+  std::string admin_tcp;
+  std::string admin_tls_cert;
+  std::string admin_tls_key;
+  std::string admin_token_file;
+};
+
+// Text in, validated config or INVALID_ARGUMENT out. Keys may sit before any
+// section or in a [peer] section.
+absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text);
+
+// The config as key=value lines that ParsePeerConfig reads back identically.
+std::string FormatPeerConfig(const PeerConfig& config);
+
+}  // namespace pytorrent::peer
+
+#endif  // PYTORRENT_PEER_PEER_CONFIG_H_

@@ -1,0 +1,779 @@
+#include "peer/peer_node.h"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "common/names.h"
+#include "peer/atomic_file.h"
+#include "peer/shared_folder.h"
+
+namespace pytorrent::peer {
+namespace {
+
+constexpr size_t kFilesPerAnnounce = 24;
+constexpr absl::Duration kLoopTick = absl::Milliseconds(50);
+
+uint64_t RandomU64() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+v1::SharedFile ToSharedFile(const Manifest& m, bool seeding) {
+  v1::SharedFile f;
+  f.set_name(m.name);
+  f.set_size_bytes(m.size_bytes);
+  f.set_chunk_size_bytes(m.chunk_size_bytes);
+  f.set_root_hash(DigestToBytes(m.root));
+  f.set_file_sha256(DigestToBytes(m.file_sha256));
+  f.set_seeding(seeding);
+  return f;
+}
+
+}  // namespace
+
+PeerNode::PeerNode(PeerNodeOptions options, std::unique_ptr<TrackerClient> tracker)
+    : options_(std::move(options)), tracker_(std::move(tracker)) {}
+
+absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions options,
+                                                          std::unique_ptr<TrackerClient> tracker) {
+  uint32_t chunk_size = options.config.chunk_size_kib * 1024;
+  if (absl::Status s = ValidateChunkSize(chunk_size); !s.ok()) return s;
+  std::unique_ptr<PeerNode> node(new PeerNode(std::move(options), std::move(tracker)));
+  PeerNode& n = *node;
+  const std::string& home = n.options_.home;
+  n.shared_dir_ = home + "/user/shared_files";
+  n.downloads_dir_ = home + "/user/downloads";
+  n.state_dir_ = home + "/state";
+  n.logs_dir_ = home + "/logs";
+  for (const std::string& dir :
+       {home + "/config", n.logs_dir_, n.shared_dir_, n.downloads_dir_, n.state_dir_}) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat("create ", dir, ": ", ec.message()));
+  }
+  n.peer_id_ = n.options_.peer_id != 0 ? n.options_.peer_id : RandomU64();
+  n.peer_key_ = RandomU64();
+  n.username_ = n.options_.config.username;
+  if (n.username_.empty()) {
+    n.username_ = absl::StrCat(
+        "peer-", BytesToHex(std::string(reinterpret_cast<const char*>(&n.peer_id_), 4)));
+  }
+  n.manifest_cache_ = std::make_unique<ManifestCache>(n.state_dir_ + "/manifests");
+  n.wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (n.wake_fd_ < 0) return absl::InternalError("eventfd failed");
+  SeederOptions seeder_options;
+  seeder_options.peer_id = n.peer_id_;
+  seeder_options.fault_corrupt_chunks = n.options_.fault_corrupt_chunks;
+  seeder_options.throttle_bytes_per_s = n.options_.fault_throttle_bytes_per_s;
+  absl::StatusOr<std::unique_ptr<ZmqSeeder>> seeder =
+      ZmqSeeder::Bind(n.context_, n.options_.config.chunk_listen, n.catalog_, seeder_options);
+  if (!seeder.ok()) return seeder.status();
+  n.seeder_ = *std::move(seeder);
+  n.chunk_endpoint_ = n.seeder_->endpoint();
+  PT_LOG_INFO("peer {:016x} serving chunks on {}", n.peer_id_, n.chunk_endpoint_);
+
+  n.loop_thread_ = std::thread([&n] { n.LoopMain(); });
+  n.tracker_thread_ = std::thread([&n] { n.TrackerMain(); });
+  n.scanner_thread_ = std::thread([&n] { n.ScannerMain(); });
+
+  if (n.options_.auto_resume) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(n.state_dir_, ec)) {
+      std::string file = entry.path().filename().string();
+      Sha256Digest root{};
+      if (file.size() == 64 + 7 && file.substr(64) == ".resume" &&
+          DigestFromHex(file.substr(0, 64), root)) {
+        v1::StartDownloadRequest request;
+        request.set_root_hash(DigestToBytes(root));
+        absl::StatusOr<uint64_t> id = n.StartDownload(request);
+        if (id.ok()) PT_LOG_INFO("resuming download {} of {}", *id, file.substr(0, 64));
+      }
+    }
+  }
+  return node;
+}
+
+PeerNode::~PeerNode() {
+  Stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void PeerNode::Stop() {
+  if (stopped_.exchange(true)) return;
+  stopping_ = true;
+  cv_.notify_all();
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof(one));
+  if (scanner_thread_.joinable()) scanner_thread_.join();
+  if (tracker_thread_.joinable()) tracker_thread_.join();
+  if (loop_thread_.joinable()) loop_thread_.join();
+  // Loop is gone: its objects can be torn down here, sockets before context.
+  for (auto& [id, d] : downloads_) {
+    if (!d->finished() && d->manifest() != nullptr) {
+      // Keep the partial file and resume state for the next start.
+      d->Tick(absl::InfiniteFuture());
+    }
+  }
+  downloads_.clear();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seeder_counters_ = seeder_->counters();
+  }
+  seeder_.reset();
+  if (tracker_ != nullptr) {
+    absl::Status s = tracker_->Leave(peer_id_, peer_key_);
+    if (!s.ok()) PT_LOG_INFO("leaving the tracker: {}", s.ToString());
+  }
+  context_.shutdown();
+  context_.close();
+  PT_LOG_INFO("peer {:016x} stopped", peer_id_);
+}
+
+absl::Status PeerNode::WaitReady(absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  bool ok = cv_.wait_until(lock, absl::ToChronoTime(absl::Now() + timeout), [this] {
+    return (scanned_once_ && announced_once_) || stopping_.load();
+  });
+  if (!ok) return absl::DeadlineExceededError("node not ready in time");
+  return absl::OkStatus();
+}
+
+void PeerNode::Post(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    posted_.push_back(std::move(task));
+  }
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof(one));
+}
+
+// ---------------------------------------------------------------- loop thread
+
+void PeerNode::LoopMain() {
+  absl::Time last_tick = absl::InfinitePast();
+  std::vector<zmq::pollitem_t> items;
+  std::vector<std::pair<Download*, PeerHandle>> owners;
+  std::vector<std::pair<zmq::socket_t*, PeerHandle>> sockets;
+  while (!stopping_) {
+    items.clear();
+    owners.clear();
+    items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+    items.push_back({seeder_->socket().handle(), 0, ZMQ_POLLIN, 0});
+    for (auto& [id, d] : downloads_) {
+      if (d->finished()) continue;
+      sockets.clear();
+      d->CollectSockets(sockets);
+      for (auto& [socket, handle] : sockets) {
+        items.push_back({socket->handle(), 0, ZMQ_POLLIN, 0});
+        owners.emplace_back(d.get(), handle);
+      }
+    }
+    auto timeout =
+        seeder_->HasQueuedWork() ? std::chrono::milliseconds(5) : std::chrono::milliseconds(50);
+    try {
+      zmq::poll(items.data(), items.size(), timeout);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) break;
+      continue;
+    }
+    absl::Time now = absl::Now();
+    if (items[0].revents & ZMQ_POLLIN) {
+      uint64_t value;
+      (void)!::read(wake_fd_, &value, sizeof(value));
+      std::vector<std::function<void()>> tasks;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        tasks.swap(posted_);
+      }
+      for (auto& task : tasks) task();
+    }
+    if (items[1].revents & ZMQ_POLLIN) seeder_->OnReadable(now);
+    for (size_t i = 0; i < owners.size(); ++i) {
+      if (items[i + 2].revents & ZMQ_POLLIN) {
+        auto it = downloads_.find(owners[i].first->id());
+        if (it != downloads_.end() && it->second.get() == owners[i].first) {
+          owners[i].first->OnReadable(owners[i].second, now);
+        }
+      }
+    }
+    seeder_->Tick(now);
+    if (now - last_tick >= kLoopTick) {
+      last_tick = now;
+      for (auto& [id, d] : downloads_) d->Tick(now);
+      std::lock_guard<std::mutex> lock(mu_);
+      seeder_counters_ = seeder_->counters();
+    }
+  }
+}
+
+void PeerNode::RequestPeers(uint64_t download_id, const Sha256Digest& root) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lookups_.push_back({download_id, root});
+  }
+  cv_.notify_all();
+}
+
+void PeerNode::OnServable(Download& download) {
+  const Manifest& m = *download.manifest();
+  ServedFile served;
+  served.manifest = download.shared_manifest();
+  served.fd = std::make_shared<SharedFd>(::dup(download.file()->fd()));
+  Download* d = &download;
+  served.has_chunk = [d](uint32_t c) { return d->HasChunk(c); };
+  served.path = download.file()->path();
+  if (catalog_.Find(m.root) == nullptr) catalog_.Put(std::move(served));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (files_.count(m.root) == 0) {
+    FileRecord& record = files_[m.root];
+    record.file = ToSharedFile(m, true);
+    record.chunk_count = m.chunk_count();
+    record.is_download = true;
+    announce_dirty_ = true;
+  }
+  if (files_[m.root].is_download) {
+    files_[m.root].chunks_have = download.counters().chunks_resumed;
+  }
+}
+
+void PeerNode::OnChunkStored(Download& download, uint32_t chunk) {
+  seeder_->BroadcastHave(download.root(), chunk);
+  std::lock_guard<std::mutex> lock(mu_);
+  downloaded_bytes_ += download.manifest()->ChunkLength(chunk);
+  auto it = files_.find(download.root());
+  if (it != files_.end() && it->second.is_download) ++it->second.chunks_have;
+}
+
+void PeerNode::OnFinished(Download& download) {
+  const Sha256Digest& root = download.root();
+  const ServedFile* current = catalog_.Find(root);
+  bool partial_entry = current != nullptr && current->has_chunk != nullptr;
+  if (download.state() == v1::DOWNLOAD_STATE_COMPLETED) {
+    const Manifest& m = *download.manifest();
+    std::string line =
+        absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                     m.name, " size=", m.size_bytes, " sha256=", ToHex(m.file_sha256),
+                     " root=", ToHex(m.root), " seconds=", download.seconds_elapsed(),
+                     " chunks_fetched=", download.counters().chunks_fetched,
+                     " chunks_resumed=", download.counters().chunks_resumed, "\n");
+    std::ofstream(logs_dir_ + "/download.log", std::ios::app) << line;
+    PT_LOG_INFO("download complete: {} ({} bytes)", m.name, m.size_bytes);
+    if (options_.config.reseed) {
+      ServedFile served;
+      served.manifest = download.shared_manifest();
+      served.fd = std::make_shared<SharedFd>(::dup(download.file()->fd()));
+      served.path = download.final_path();
+      catalog_.Put(std::move(served));
+      std::lock_guard<std::mutex> lock(mu_);
+      FileRecord& record = files_[root];
+      record.file = ToSharedFile(m, true);
+      record.chunk_count = m.chunk_count();
+      record.chunks_have = m.chunk_count();
+      record.is_download = false;
+      announce_dirty_ = true;
+    } else {
+      if (partial_entry) catalog_.Remove(root);
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = files_.find(root);
+      if (it != files_.end() && it->second.is_download) files_.erase(it);
+      announce_dirty_ = true;
+    }
+  } else {
+    if (partial_entry) catalog_.Remove(root);
+    seeder_->Forget(root);
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = files_.find(root);
+    if (it != files_.end() && it->second.is_download) files_.erase(it);
+    announce_dirty_ = true;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = active_by_root_.find(root);
+    if (it != active_by_root_.end() && it->second == download.id()) active_by_root_.erase(it);
+  }
+  cv_.notify_all();
+}
+
+void PeerNode::OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    DownloadSnapshot& snapshot = snapshots_[progress.download_id()];
+    snapshot.progress = progress;
+    ++snapshot.version;
+    download_counters_[progress.download_id()] = counters;
+  }
+  cv_.notify_all();
+}
+
+// ------------------------------------------------------------- tracker thread
+
+void PeerNode::MarkTrackerResult(const absl::Status& status) {
+  std::lock_guard<std::mutex> lock(mu_);
+  tracker_reachable_ = status.ok() || !absl::IsUnavailable(status);
+}
+
+std::string PeerNode::Username() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return username_;
+}
+
+void PeerNode::Announce() {
+  std::vector<v1::FileAvailability> files;
+  std::string username;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    announce_dirty_ = false;
+    username = username_;
+    for (const auto& [root, record] : files_) {
+      if (seeding_off_.count(root) > 0) continue;
+      v1::FileAvailability f;
+      f.set_name(record.file.name());
+      f.set_size_bytes(record.file.size_bytes());
+      f.set_chunk_size_bytes(record.file.chunk_size_bytes());
+      f.set_root_hash(record.file.root_hash());
+      f.set_chunks_have(record.chunks_have);
+      files.push_back(std::move(f));
+    }
+  }
+  absl::Status status = absl::OkStatus();
+  size_t sent = 0;
+  do {
+    v1::AnnounceRequest request;
+    request.set_peer_id(peer_id_);
+    request.set_peer_key(peer_key_);
+    request.set_username(username);
+    request.set_chunk_endpoint(chunk_endpoint_);
+    request.set_replace_files(sent == 0);
+    for (size_t i = sent; i < files.size() && i < sent + kFilesPerAnnounce; ++i) {
+      *request.add_files() = files[i];
+    }
+    absl::StatusOr<v1::AnnounceResponse> response = tracker_->Announce(request);
+    if (!response.ok()) {
+      status = response.status();
+      if (absl::IsAlreadyExists(status)) {
+        // Username taken: pick a variant and try again next round.
+        std::lock_guard<std::mutex> lock(mu_);
+        username_ = absl::StrCat(username.substr(0, 24), "-", RandomU64() % 100000);
+        announce_dirty_ = true;
+      }
+      break;
+    }
+    sent += kFilesPerAnnounce;
+  } while (sent < files.size());
+  MarkTrackerResult(status);
+  if (!status.ok()) {
+    PT_LOG_WARN("announce failed: {}", status.ToString());
+    std::lock_guard<std::mutex> lock(mu_);
+    announce_dirty_ = true;
+  }
+}
+
+void PeerNode::TrackerMain() {
+  absl::Time next_announce = absl::InfinitePast();
+  absl::Duration interval = absl::Seconds(options_.config.announce_interval_s);
+  while (!stopping_) {
+    std::deque<Lookup> lookups;
+    bool announce = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_until(lock, absl::ToChronoTime(std::max(next_announce, absl::Now())), [&] {
+        return stopping_.load() || !lookups_.empty() || (announce_dirty_ && scanned_once_) ||
+               absl::Now() >= next_announce;
+      });
+      if (stopping_) break;
+      lookups.swap(lookups_);
+      announce = scanned_once_ && (announce_dirty_ || absl::Now() >= next_announce);
+    }
+    for (const Lookup& lookup : lookups) {
+      v1::GetFilePeersRequest request;
+      request.set_root_hash(DigestToBytes(lookup.root));
+      request.set_max_peers(50);
+      request.set_exclude_peer_id(peer_id_);
+      absl::StatusOr<v1::GetFilePeersResponse> response = tracker_->GetFilePeers(request);
+      MarkTrackerResult(response.status());
+      uint64_t id = lookup.download_id;
+      Post([this, id, response = std::move(response)] {
+        auto it = downloads_.find(id);
+        if (it == downloads_.end()) return;
+        if (response.ok()) {
+          it->second->OnPeers(*response, absl::Now());
+        } else {
+          it->second->OnPeersFailed(response.status(), absl::Now());
+        }
+      });
+    }
+    if (announce) {
+      Announce();
+      bool ok;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        announced_once_ = true;
+        ok = !announce_dirty_;
+      }
+      cv_.notify_all();
+      next_announce = absl::Now() + (ok ? interval : std::min(interval, absl::Seconds(2)));
+      if (!ok) {
+        // Failed: do not spin on the dirty flag, wait for the retry time.
+        std::lock_guard<std::mutex> lock(mu_);
+        announce_dirty_ = false;
+      }
+    } else if (absl::Now() >= next_announce && !scanned_once_) {
+      next_announce = absl::Now() + absl::Milliseconds(100);
+    }
+  }
+}
+
+// ------------------------------------------------------------- scanner thread
+
+void PeerNode::ScannerMain() {
+  SharedFolder folder(shared_dir_, *manifest_cache_, options_.config.chunk_size_kib * 1024,
+                      options_.stable_age);
+  absl::Time started = absl::Now();
+  while (!stopping_) {
+    SharedFolder::Changes changes = folder.Rescan(absl::Now());
+    for (const SharedFileEntry& entry : changes.added) {
+      int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      auto manifest = std::make_shared<const Manifest>(entry.manifest);
+      auto shared_fd = std::make_shared<SharedFd>(fd);
+      std::string path = entry.path;
+      Post([this, manifest, shared_fd, path] {
+        ServedFile served;
+        served.manifest = manifest;
+        served.fd = shared_fd;
+        served.path = path;
+        catalog_.Put(std::move(served));
+      });
+      std::lock_guard<std::mutex> lock(mu_);
+      FileRecord& record = files_[entry.manifest.root];
+      record.file = ToSharedFile(entry.manifest, true);
+      record.chunk_count = entry.manifest.chunk_count();
+      record.chunks_have = entry.manifest.chunk_count();
+      record.is_download = false;
+      announce_dirty_ = true;
+      PT_LOG_INFO("sharing {} ({} bytes, root {})", entry.name, entry.size_bytes,
+                  ToHex(entry.manifest.root));
+    }
+    for (const Sha256Digest& root : changes.removed) {
+      Post([this, root] {
+        catalog_.Remove(root);
+        seeder_->Forget(root);
+      });
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = files_.find(root);
+      if (it != files_.end() && !it->second.is_download) files_.erase(it);
+      announce_dirty_ = true;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!scanned_once_ && (changes.unstable == 0 || absl::Now() - started > absl::Seconds(5))) {
+        scanned_once_ = true;
+      }
+    }
+    cv_.notify_all();
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_until(lock, absl::ToChronoTime(absl::Now() + options_.scan_interval),
+                   [this] { return stopping_.load(); });
+  }
+}
+
+// ---------------------------------------------------------------- PeerControl
+
+v1::PeerStatus PeerNode::GetStatus() {
+  v1::PeerStatus status;
+  std::lock_guard<std::mutex> lock(mu_);
+  status.set_peer_id(peer_id_);
+  status.set_username(username_);
+  status.set_tracker_address(
+      absl::StrCat(options_.config.tracker_host, ":", options_.config.tracker_port));
+  status.set_tracker_reachable(tracker_reachable_);
+  status.set_chunk_endpoint(chunk_endpoint_);
+  uint32_t shared = 0;
+  for (const auto& [root, record] : files_) shared += record.is_download ? 0 : 1;
+  status.set_shared_files(shared);
+  uint32_t active = 0;
+  uint64_t rate = 0;
+  for (const auto& [id, snapshot] : snapshots_) {
+    v1::DownloadState s = snapshot.progress.state();
+    if (s == v1::DOWNLOAD_STATE_STARTING || s == v1::DOWNLOAD_STATE_DOWNLOADING ||
+        s == v1::DOWNLOAD_STATE_VERIFYING) {
+      ++active;
+      rate += snapshot.progress.rate_bytes_per_s();
+    }
+  }
+  status.set_active_downloads(active);
+  status.set_download_rate_bytes_per_s(rate);
+  status.set_downloaded_bytes(downloaded_bytes_);
+  status.set_uploaded_bytes(seeder_counters_.bytes_served);
+  status.set_home_dir(options_.home);
+  return status;
+}
+
+absl::StatusOr<v1::ListPeersResponse> PeerNode::ListPeers(const v1::ListPeersRequest& request) {
+  absl::StatusOr<v1::ListPeersResponse> response = tracker_->ListPeers(request);
+  MarkTrackerResult(response.status());
+  return response;
+}
+
+v1::ListSharedFilesResponse PeerNode::ListSharedFiles() {
+  v1::ListSharedFilesResponse response;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [root, record] : files_) {
+    if (record.chunks_have != record.chunk_count) continue;  // still downloading
+    v1::SharedFile* f = response.add_files();
+    *f = record.file;
+    f->set_seeding(seeding_off_.count(root) == 0);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::SearchFilesResponse> PeerNode::SearchFiles(
+    const v1::SearchFilesRequest& request) {
+  absl::StatusOr<v1::SearchFilesResponse> response = tracker_->SearchFiles(request);
+  MarkTrackerResult(response.status());
+  return response;
+}
+
+absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest& request) {
+  Sha256Digest root{};
+  if (!request.root_hash().empty()) {
+    if (!DigestFromBytes(request.root_hash(), root)) {
+      return absl::InvalidArgumentError("root_hash must be 32 bytes");
+    }
+  } else {
+    if (absl::Status s = ValidateFileName(request.name()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("name: ", s.message()));
+    }
+    std::map<Sha256Digest, int> matches;
+    v1::SearchFilesRequest search;
+    search.set_query(request.name());
+    for (int page = 0; page < 20; ++page) {
+      absl::StatusOr<v1::SearchFilesResponse> found = tracker_->SearchFiles(search);
+      MarkTrackerResult(found.status());
+      if (!found.ok()) return found.status();
+      for (const v1::FileSummary& f : found->files()) {
+        Sha256Digest candidate{};
+        if (f.name() == request.name() && DigestFromBytes(f.root_hash(), candidate)) {
+          ++matches[candidate];
+        }
+      }
+      if (found->next_page_token().empty()) break;
+      search.set_page_token(found->next_page_token());
+    }
+    if (matches.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat("no file named '", request.name(), "' on the network"));
+    }
+    if (matches.size() > 1) {
+      return absl::InvalidArgumentError(absl::StrCat("name '", request.name(), "' is ambiguous (",
+                                                     matches.size(), " files); give root_hash"));
+    }
+    root = matches.begin()->first;
+  }
+  uint64_t id;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = active_by_root_.find(root); it != active_by_root_.end()) return it->second;
+    auto f = files_.find(root);
+    if (f != files_.end() && !f->second.is_download) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("this node already has '", f->second.file.name(), "'"));
+    }
+    id = next_download_id_++;
+    active_by_root_[root] = id;
+    DownloadSnapshot& snapshot = snapshots_[id];
+    snapshot.progress.set_download_id(id);
+    snapshot.progress.set_root_hash(DigestToBytes(root));
+    snapshot.progress.set_name(request.name());
+    snapshot.progress.set_state(v1::DOWNLOAD_STATE_STARTING);
+    snapshot.version = 1;
+  }
+  DownloadOptions options;
+  options.id = id;
+  options.root = root;
+  options.overwrite = request.overwrite();
+  options.state_dir = state_dir_;
+  options.downloads_dir = downloads_dir_;
+  options.self_peer_id = peer_id_;
+  options.self_endpoint = chunk_endpoint_;
+  options.scheduler = options_.scheduler;
+  options.tie_break_seed = peer_id_ ^ id;
+  Post([this, options] {
+    auto download = std::make_unique<Download>(options, static_cast<DownloadHost&>(*this));
+    Download* d = download.get();
+    downloads_[options.id] = std::move(download);
+    d->Start(absl::Now());
+  });
+  cv_.notify_all();
+  return id;
+}
+
+absl::StatusOr<DownloadSnapshot> PeerNode::AwaitDownloadChange(uint64_t download_id,
+                                                               uint64_t after_version,
+                                                               absl::Time deadline) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = snapshots_.find(download_id);
+  if (it == snapshots_.end()) {
+    return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
+  }
+  cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
+    return snapshots_[download_id].version > after_version || stopping_.load();
+  });
+  return snapshots_[download_id];
+}
+
+v1::ListDownloadsResponse PeerNode::ListDownloads() {
+  v1::ListDownloadsResponse response;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, snapshot] : snapshots_) *response.add_downloads() = snapshot.progress;
+  return response;
+}
+
+absl::Status PeerNode::CancelDownload(uint64_t download_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (snapshots_.count(download_id) == 0) {
+      return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
+    }
+  }
+  Post([this, download_id] {
+    auto it = downloads_.find(download_id);
+    if (it != downloads_.end()) it->second->Cancel(absl::Now());
+  });
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SharedFile> PeerNode::ShareFile(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || path[0] != '/') {
+    return absl::InvalidArgumentError("path must be absolute");
+  }
+  if (::stat(path.c_str(), &st) != 0) return absl::NotFoundError(path + " does not exist");
+  if (!S_ISREG(st.st_mode)) return absl::InvalidArgumentError(path + " is not a regular file");
+  std::string name = std::filesystem::path(path).filename().string();
+  if (absl::Status s = ValidateFileName(name); !s.ok()) return s;
+  std::string dest = shared_dir_ + "/" + name;
+  if (::access(dest.c_str(), F_OK) == 0) {
+    return absl::AlreadyExistsError(absl::StrCat("'", name, "' is already in the shared folder"));
+  }
+  std::string temp = absl::StrCat(shared_dir_, "/.", name, ".", RandomU64(), ".tmp");
+  std::error_code ec;
+  std::filesystem::copy_file(path, temp, ec);
+  if (ec) return absl::InternalError(absl::StrCat("copy ", path, ": ", ec.message()));
+  if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, dest.c_str(), RENAME_NOREPLACE) != 0) {
+    ::unlink(temp.c_str());
+    return absl::AlreadyExistsError(absl::StrCat("'", name, "' is already in the shared folder"));
+  }
+  if (::stat(dest.c_str(), &st) != 0) return absl::InternalError("shared copy vanished");
+  int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  absl::StatusOr<Manifest> manifest = manifest_cache_->GetOrBuild(
+      {dest, static_cast<uint64_t>(st.st_size), mtime_ns, options_.config.chunk_size_kib * 1024},
+      name);
+  if (!manifest.ok()) return manifest.status();
+  return ToSharedFile(*manifest, true);
+}
+
+absl::Status PeerNode::SetSeeding(const std::string& root_hash, bool seeding) {
+  Sha256Digest root{};
+  if (!DigestFromBytes(root_hash, root)) {
+    return absl::InvalidArgumentError("root_hash must be 32 bytes");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (files_.count(root) == 0) return absl::NotFoundError("this node does not hold that file");
+    if (seeding) {
+      seeding_off_.erase(root);
+    } else {
+      seeding_off_[root] = true;
+    }
+    announce_dirty_ = true;
+  }
+  cv_.notify_all();
+  Post([this, root, seeding] {
+    if (seeding) {
+      auto it = paused_.find(root);
+      if (it != paused_.end()) {
+        catalog_.Put(std::move(it->second));
+        paused_.erase(it);
+      }
+    } else if (const ServedFile* f = catalog_.Find(root); f != nullptr) {
+      paused_[root] = *f;
+      catalog_.Remove(root);
+      seeder_->Forget(root);
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status PeerNode::SaveConfig() {
+  if (options_.config_path.empty()) return absl::OkStatus();
+  return WriteFileAtomically(options_.config_path, FormatPeerConfig(options_.config));
+}
+
+absl::Status PeerNode::ChangeUsername(const std::string& new_username) {
+  if (absl::Status s = ValidateUsername(new_username); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("new_username: ", s.message()));
+  }
+  absl::Status renamed = tracker_->Rename(peer_id_, peer_key_, new_username);
+  MarkTrackerResult(renamed);
+  if (!renamed.ok()) return renamed;
+  std::lock_guard<std::mutex> lock(mu_);
+  username_ = new_username;
+  options_.config.username = new_username;
+  return SaveConfig();
+}
+
+absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) {
+  if (!request.username().empty()) {
+    if (absl::Status s = ValidateUsername(request.username()); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("username: ", s.message()));
+    }
+  }
+  if (request.tracker_port() > 65535) {
+    return absl::InvalidArgumentError("tracker_port must be 1..65535");
+  }
+  if (request.tracker_host().size() > 253) {
+    return absl::InvalidArgumentError("tracker_host is too long");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!request.username().empty()) {
+    options_.config.username = request.username();
+    username_ = request.username();
+    announce_dirty_ = true;
+  }
+  if (!request.tracker_host().empty()) options_.config.tracker_host = request.tracker_host();
+  if (request.tracker_port() != 0) {
+    options_.config.tracker_port = static_cast<uint16_t>(request.tracker_port());
+  }
+  return SaveConfig();
+}
+
+absl::Status PeerNode::Disconnect() {
+  stop_requested_ = true;
+  cv_.notify_all();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<DownloadCounters> PeerNode::GetDownloadCounters(uint64_t download_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = download_counters_.find(download_id);
+  if (it == download_counters_.end()) return absl::NotFoundError("no such download");
+  return it->second;
+}
+
+SeederCounters PeerNode::GetSeederCounters() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return seeder_counters_;
+}
+
+}  // namespace pytorrent::peer

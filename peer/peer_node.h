@@ -1,0 +1,183 @@
+#ifndef PYTORRENT_PEER_PEER_NODE_H_
+#define PYTORRENT_PEER_PEER_NODE_H_
+
+// A running peer: shares `user/shared_files/`, serves chunks on a ZeroMQ
+// ROUTER, downloads into `user/downloads/`, announces to the tracker, and
+// implements PeerControl for the admin plane.
+//
+// Threads:
+//   - loop: owns the zmq context's sockets (seeder ROUTER, one DEALER per
+//     remote peer per download), the FileCatalog and every Download. Other
+//     threads reach it only through Post() (a queue + eventfd polled beside
+//     the sockets).
+//   - tracker: blocking TrackerClient calls (announce every interval or when
+//     the file set changes; peer lookups for downloads), results posted back.
+//   - scanner: rescans the shared folder every `scan_interval` and hashes
+//     new or changed files (manifest cache in state/manifests).
+// PeerControl methods are thread-safe: they read snapshots under `mu_` or
+// post commands to the loop; AwaitDownloadChange waits on a condition
+// variable with a deadline.
+//
+// Example:
+//   auto node = PeerNode::Start(options, std::move(tracker_client));
+//   (*node)->WaitReady(absl::Seconds(10));
+//   uint64_t id = *(*node)->StartDownload(request);
+//   (*node)->Stop();
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "peer/chunk_scheduler.h"
+#include "peer/download.h"
+#include "peer/file_catalog.h"
+#include "peer/manifest_cache.h"
+#include "peer/peer_config.h"
+#include "peer/peer_control.h"
+#include "peer/tracker_client.h"
+#include "peer/zmq_seeder.h"
+#include "zmq.hpp"
+
+namespace pytorrent::peer {
+
+struct PeerNodeOptions {
+  // The node's home: config/, logs/, user/shared_files/, user/downloads/, state/.
+  std::string home;
+  PeerConfig config;
+  // Where ChangeUsername / UpdateSettings save the config; empty: not saved.
+  std::string config_path;
+  absl::Duration scan_interval = absl::Seconds(1);
+  absl::Duration stable_age = absl::Seconds(1);
+  SchedulerOptions scheduler;
+  // Test-only faults of the seeder.
+  bool fault_corrupt_chunks = false;
+  uint64_t fault_throttle_bytes_per_s = 0;
+  // Resume downloads whose resume state is in state/ at start.
+  bool auto_resume = true;
+  // 0: random.
+  uint64_t peer_id = 0;
+};
+
+class PeerNode final : public PeerControl, private DownloadHost {
+ public:
+  // Creates the home layout, binds the chunk endpoint and starts the threads.
+  // INVALID_ARGUMENT for a bad endpoint or chunk size; errors creating
+  // folders pass through.
+  static absl::StatusOr<std::unique_ptr<PeerNode>> Start(PeerNodeOptions options,
+                                                         std::unique_ptr<TrackerClient> tracker);
+  ~PeerNode() override;
+
+  // Waits until the first shared-folder scan is hashed and announced (or
+  // `timeout`). DEADLINE_EXCEEDED on timeout.
+  absl::Status WaitReady(absl::Duration timeout);
+  // Leaves the tracker and stops every thread. Idempotent.
+  void Stop();
+  // True once Disconnect() was called.
+  bool stop_requested() const { return stop_requested_.load(); }
+  const std::string& chunk_endpoint() const { return chunk_endpoint_; }
+  uint64_t peer_id() const { return peer_id_; }
+  // Counters of a download (NOT_FOUND for an unknown id).
+  absl::StatusOr<DownloadCounters> GetDownloadCounters(uint64_t download_id);
+  SeederCounters GetSeederCounters();
+
+  // PeerControl.
+  v1::PeerStatus GetStatus() override;
+  absl::StatusOr<v1::ListPeersResponse> ListPeers(const v1::ListPeersRequest& request) override;
+  v1::ListSharedFilesResponse ListSharedFiles() override;
+  absl::StatusOr<v1::SearchFilesResponse> SearchFiles(
+      const v1::SearchFilesRequest& request) override;
+  absl::StatusOr<uint64_t> StartDownload(const v1::StartDownloadRequest& request) override;
+  absl::StatusOr<DownloadSnapshot> AwaitDownloadChange(uint64_t download_id, uint64_t after_version,
+                                                       absl::Time deadline) override;
+  v1::ListDownloadsResponse ListDownloads() override;
+  absl::Status CancelDownload(uint64_t download_id) override;
+  absl::StatusOr<v1::SharedFile> ShareFile(const std::string& path) override;
+  absl::Status SetSeeding(const std::string& root_hash, bool seeding) override;
+  absl::Status ChangeUsername(const std::string& new_username) override;
+  absl::Status UpdateSettings(const v1::UpdateSettingsRequest& request) override;
+  absl::Status Disconnect() override;
+
+ private:
+  struct FileRecord {
+    v1::SharedFile file;
+    uint32_t chunk_count = 0;
+    uint32_t chunks_have = 0;
+    bool is_download = false;
+  };
+  struct Lookup {
+    uint64_t download_id;
+    Sha256Digest root;
+  };
+
+  explicit PeerNode(PeerNodeOptions options, std::unique_ptr<TrackerClient> tracker);
+
+  // DownloadHost (loop thread).
+  zmq::context_t& context() override { return context_; }
+  void RequestPeers(uint64_t download_id, const Sha256Digest& root) override;
+  void OnServable(Download& download) override;
+  void OnChunkStored(Download& download, uint32_t chunk) override;
+  void OnFinished(Download& download) override;
+  void OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) override;
+
+  void Post(std::function<void()> task);
+  void LoopMain();
+  void TrackerMain();
+  void ScannerMain();
+  void Announce();
+  absl::Status SaveConfig();
+  void MarkTrackerResult(const absl::Status& status);
+  std::string Username();
+
+  PeerNodeOptions options_;
+  std::unique_ptr<TrackerClient> tracker_;
+  uint64_t peer_id_ = 0;
+  uint64_t peer_key_ = 0;
+  std::string shared_dir_, downloads_dir_, state_dir_, logs_dir_;
+  std::string chunk_endpoint_;
+  zmq::context_t context_;
+  int wake_fd_ = -1;
+  std::unique_ptr<ManifestCache> manifest_cache_;
+
+  // Loop thread only.
+  FileCatalog catalog_;
+  std::unique_ptr<ZmqSeeder> seeder_;
+  std::map<uint64_t, std::unique_ptr<Download>> downloads_;
+  std::map<Sha256Digest, ServedFile> paused_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;  // snapshots, readiness, tracker work
+  std::vector<std::function<void()>> posted_;
+  std::map<Sha256Digest, FileRecord> files_;
+  std::map<Sha256Digest, bool> seeding_off_;
+  std::map<uint64_t, DownloadSnapshot> snapshots_;
+  std::map<uint64_t, DownloadCounters> download_counters_;
+  std::map<Sha256Digest, uint64_t> active_by_root_;
+  std::deque<Lookup> lookups_;
+  SeederCounters seeder_counters_;
+  bool announce_dirty_ = true;
+  bool scanned_once_ = false;
+  bool announced_once_ = false;
+  bool tracker_reachable_ = false;
+  std::string username_;
+  uint64_t next_download_id_ = 1;
+  uint64_t downloaded_bytes_ = 0;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> stopped_{false};
+  std::thread loop_thread_, tracker_thread_, scanner_thread_;
+};
+
+}  // namespace pytorrent::peer
+
+#endif  // PYTORRENT_PEER_PEER_NODE_H_

@@ -1,0 +1,113 @@
+#ifndef PYTORRENT_PEER_ZMQ_SEEDER_H_
+#define PYTORRENT_PEER_ZMQ_SEEDER_H_
+
+// Serves manifests, bitfields and chunks on a ZeroMQ ROUTER socket.
+//
+// Protocol (proto/wire.proto): `Hello` is answered with `Hello`;
+// `ManifestRequest` with `ManifestResponse` followed by a `Bitfield` (and
+// the requester then receives `Have` for chunks this node verifies later);
+// `ChunkRequest` with `ChunkData` + one raw frame read with pread into a
+// buffer handed to ZeroMQ without a copy; `Cancel` drops a queued request.
+// Unknown files/chunks get a `Reject`. Garbage (bad frame count, oversized
+// or unparsable header, unexpected kind) is counted and answered with
+// REJECT_REASON_MALFORMED; it never crashes the seeder. More than
+// `max_queued_per_peer` unanswered requests from one peer get NO_CREDIT.
+//
+// Example:
+//   auto seeder = ZmqSeeder::Bind(context, "tcp://127.0.0.1:0", catalog, {});
+//   // in the loop: poll (*seeder)->socket(), then (*seeder)->OnReadable(now)
+//
+// Not thread-safe: owned by the node's loop thread (STYLE.md 5).
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "peer/file_catalog.h"
+#include "zmq.hpp"
+
+namespace pytorrent::peer {
+
+struct SeederOptions {
+  uint64_t peer_id = 0;
+  int max_queued_per_peer = 64;
+  // Test-only fault: flip a byte of every chunk served.
+  bool fault_corrupt_chunks = false;
+  // Test-only: serve at most this many bytes per second (0 = unlimited).
+  uint64_t throttle_bytes_per_s = 0;
+};
+
+struct SeederCounters {
+  uint64_t malformed_frames = 0;
+  uint64_t rejects_sent = 0;
+  uint64_t chunks_served = 0;
+  uint64_t bytes_served = 0;
+  uint64_t manifests_served = 0;
+};
+
+class ZmqSeeder {
+ public:
+  static absl::StatusOr<std::unique_ptr<ZmqSeeder>> Bind(zmq::context_t& context,
+                                                         const std::string& endpoint,
+                                                         const FileCatalog& catalog,
+                                                         SeederOptions options);
+
+  // The endpoint actually bound (port resolved).
+  const std::string& endpoint() const { return endpoint_; }
+  zmq::socket_t& socket() { return socket_; }
+
+  // Drains up to a batch of messages without blocking.
+  void OnReadable(absl::Time now);
+  // Serves throttled requests whose time has come.
+  void Tick(absl::Time now);
+  // True if Tick has queued work (poll with a short timeout).
+  bool HasQueuedWork() const { return !queue_.empty(); }
+  // Tells peers that asked for `root`'s manifest that we now hold `chunk`.
+  void BroadcastHave(const Sha256Digest& root, uint32_t chunk);
+  // Forgets subscribers of `root` (file no longer served).
+  void Forget(const Sha256Digest& root) { subscribers_.erase(root); }
+
+  const SeederCounters& counters() const { return counters_; }
+
+ private:
+  struct Queued {
+    std::string identity;
+    Sha256Digest root;
+    uint32_t chunk;
+  };
+
+  ZmqSeeder(zmq::socket_t socket, std::string endpoint, const FileCatalog& catalog,
+            SeederOptions options)
+      : socket_(std::move(socket)),
+        endpoint_(std::move(endpoint)),
+        catalog_(catalog),
+        options_(options) {}
+
+  void Handle(const std::string& identity, zmq::message_t* frames, size_t count, absl::Time now);
+  void SendHeader(const std::string& identity, const v1::PeerMessage& message);
+  void SendReject(const std::string& identity, v1::RejectReason reason, std::string text,
+                  const std::string& root = {}, uint32_t chunk = 0);
+  // Forgets everything about a peer that has gone.
+  void DropQueued(const std::string& identity);
+  void ServeChunk(const std::string& identity, const Sha256Digest& root, uint32_t chunk);
+
+  zmq::socket_t socket_;
+  std::string endpoint_;
+  const FileCatalog& catalog_;
+  SeederOptions options_;
+  SeederCounters counters_;
+  std::deque<Queued> queue_;
+  std::map<std::string, int> queued_per_peer_;
+  std::map<Sha256Digest, std::set<std::string>> subscribers_;
+  double throttle_budget_bytes_ = 0;
+  absl::Time last_tick_ = absl::InfinitePast();
+};
+
+}  // namespace pytorrent::peer
+
+#endif  // PYTORRENT_PEER_ZMQ_SEEDER_H_

@@ -1,0 +1,226 @@
+// Swarm benchmark: a real tracker, N seeders and one leecher as separate
+// processes on loopback; times one download from request to verified
+// completion and prints ONE JSON line:
+//   {"bytes":…, "seconds":…, "mb_per_s":…, "leecher_cpu_s":…,
+//    "leecher_peak_rss_mib":…, "sha256_ceiling_mb_per_s":…, "sha256_ok":true}
+// `seconds` is the leecher's own measure (download requested -> whole file
+// verified, fsynced and renamed); leecher CPU and peak RSS come from wait4's
+// rusage of the leecher process (ru_maxrss is VmHWM). The ceiling hashes
+// 256 MiB in memory with OpenSSL in this process.
+//
+// Run: bazel run -c opt //tests/bench:swarm_bench -- --size=1GiB --seeders=3
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tests/integration/peer_process.h"
+#include "tests/tracker/tracker_process.h"
+
+namespace {
+
+using pytorrent::testing::LastJsonLineWith;
+using pytorrent::testing::PeerProcess;
+using pytorrent::testing::ReadFile;
+using pytorrent::testing::TrackerProcess;
+
+bool ParseSize(std::string text, uint64_t& out) {
+  text = absl::AsciiStrToLower(text);
+  uint64_t unit = 1;
+  for (auto [suffix, mult] : std::vector<std::pair<std::string, uint64_t>>{{"gib", 1ull << 30},
+                                                                           {"mib", 1ull << 20},
+                                                                           {"kib", 1ull << 10},
+                                                                           {"g", 1ull << 30},
+                                                                           {"m", 1ull << 20},
+                                                                           {"k", 1ull << 10}}) {
+    if (text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix) {
+      unit = mult;
+      text = text.substr(0, text.size() - suffix.size());
+      break;
+    }
+  }
+  uint64_t n = 0;
+  if (!absl::SimpleAtoi(text, &n) || n == 0) return false;
+  out = n * unit;
+  return true;
+}
+
+// Fast pseudo-random file (xorshift), written in 1 MiB blocks.
+void WriteRandom(const std::string& path, uint64_t size, uint64_t seed) {
+  std::vector<uint64_t> block(1 << 17);
+  uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  for (uint64_t left = size; left > 0;) {
+    for (auto& w : block) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      w = x;
+    }
+    size_t n = static_cast<size_t>(std::min<uint64_t>(left, block.size() * 8));
+    if (::write(fd, block.data(), n) != static_cast<ssize_t>(n)) break;
+    left -= n;
+  }
+  ::close(fd);
+  struct timespec times[2] = {{::time(nullptr) - 60, 0}, {::time(nullptr) - 60, 0}};
+  ::utimensat(AT_FDCWD, path.c_str(), times, 0);
+}
+
+double Sha256CeilingMBps(uint64_t bytes) {
+  std::vector<uint8_t> data(bytes);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 131 + (i >> 9));
+  unsigned char digest[32];
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  auto start = std::chrono::steady_clock::now();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  for (size_t off = 0; off < data.size(); off += 1 << 20) {
+    EVP_DigestUpdate(ctx, data.data() + off, std::min<size_t>(1 << 20, data.size() - off));
+  }
+  EVP_DigestFinal_ex(ctx, digest, &len);
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EVP_MD_CTX_free(ctx);
+  return static_cast<double>(bytes) / 1e6 / s;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "swarm_bench: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string size_text = "1GiB", dir;
+  int seeders = 3;
+  uint32_t chunk_kib = 256;
+  uint64_t ceiling_mib = 256;
+  bool keep = false;
+  CLI::App app{"PyTorrent swarm benchmark: one leecher, N seeders, real processes on loopback"};
+  app.add_option("--size", size_text, "File size, e.g. 4MiB, 1GiB")->capture_default_str();
+  app.add_option("--seeders", seeders, "Seeder processes")
+      ->check(CLI::Range(1, 16))
+      ->capture_default_str();
+  app.add_option("--chunk-size-kib", chunk_kib, "Chunk size")->capture_default_str();
+  app.add_option("--ceiling-mib", ceiling_mib, "MiB hashed in memory for the SHA-256 ceiling")
+      ->capture_default_str();
+  app.add_option("--dir", dir, "Work folder (default: a fresh one under $TEST_TMPDIR or /tmp)");
+  app.add_flag("--keep", keep, "Keep the work folder");
+  CLI11_PARSE(app, argc, argv);
+  uint64_t size = 0;
+  if (!ParseSize(size_text, size)) return Fail("--size must look like 256MiB or 1GiB");
+  signal(SIGPIPE, SIG_IGN);
+
+  if (dir.empty()) {
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/swarm_bench.", ::getpid());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  std::filesystem::create_directories(dir, ec);
+
+  double ceiling = Sha256CeilingMBps(ceiling_mib << 20);
+
+  std::string name = "bench.bin";
+  std::string first = dir + "/s0/user/shared_files/" + name;
+  std::filesystem::create_directories(dir + "/s0/user/shared_files", ec);
+  WriteRandom(first, size, 42);
+  for (int i = 1; i < seeders; ++i) {
+    std::string shared = absl::StrCat(dir, "/s", i, "/user/shared_files");
+    std::filesystem::create_directories(shared, ec);
+    if (::link(first.c_str(), (shared + "/" + name).c_str()) != 0) {
+      std::filesystem::copy_file(first, shared + "/" + name, ec);
+    }
+  }
+  auto tracker = TrackerProcess::Start({.dir = dir + "/tracker"});
+  if (!tracker.ok()) return Fail(tracker.status().ToString());
+  std::string addr = absl::StrCat("127.0.0.1:", (*tracker)->port());
+  std::vector<std::unique_ptr<PeerProcess>> seeder_processes;
+  for (int i = 0; i < seeders; ++i) {
+    auto seeder = PeerProcess::Start(
+        {.home = absl::StrCat(dir, "/s", i),
+         .args = {"--tracker", addr, "--chunk-size-kib", std::to_string(chunk_kib), "--username",
+                  absl::StrCat("seeder", i), "--log-level", "warn"},
+         .start_timeout = absl::Minutes(10)});
+    if (!seeder.ok()) return Fail(seeder.status().ToString());
+    seeder_processes.push_back(*std::move(seeder));
+  }
+
+  // The leecher, reaped with wait4 for its CPU time and peak RSS.
+  std::string leecher_home = dir + "/leecher";
+  std::filesystem::create_directories(leecher_home, ec);
+  std::string admin_dir = absl::StrCat("/tmp/ptbench.", ::getpid());
+  std::filesystem::create_directories(admin_dir, ec);
+  std::vector<std::string> args = {"peer/peer",
+                                   "--home",
+                                   leecher_home,
+                                   "--tracker",
+                                   addr,
+                                   "--download",
+                                   name,
+                                   "--log-level",
+                                   "warn",
+                                   "--admin-socket",
+                                   admin_dir + "/admin.sock"};
+  std::vector<char*> argv_child;
+  for (auto& a : args) argv_child.push_back(a.data());
+  argv_child.push_back(nullptr);
+  std::string out_path = leecher_home + "/stdout.txt";
+  auto wall_start = std::chrono::steady_clock::now();
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(out, 1);
+    execv(argv_child[0], argv_child.data());
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  if (::wait4(pid, &status, 0, &usage) != pid) return Fail("wait4 failed");
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  auto result = LastJsonLineWith(ReadFile(out_path), "state");
+  for (auto& s : seeder_processes) s->Stop();
+  (*tracker)->Stop();
+  std::filesystem::remove_all(admin_dir, ec);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || result["state"] != "COMPLETED") {
+    return Fail(absl::StrCat("leecher failed: ", ReadFile(out_path)));
+  }
+  std::string source_sha = pytorrent::testing::FileSha256Hex(first);
+  bool sha_ok =
+      pytorrent::testing::FileSha256Hex(leecher_home + "/user/downloads/" + name) == source_sha &&
+      result["sha256"] == source_sha;
+  double seconds = 0;
+  if (!absl::SimpleAtod(result["seconds"], &seconds) || seconds <= 0) seconds = wall;
+  double cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
+               usage.ru_stime.tv_usec / 1e6;
+  double rss_mib = usage.ru_maxrss / 1024.0;
+  if (!keep) std::filesystem::remove_all(dir, ec);
+  std::printf(
+      "{\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"leecher_cpu_s\":%.3f,"
+      "\"leecher_peak_rss_mib\":%.1f,\"sha256_ceiling_mb_per_s\":%.1f,\"sha256_ok\":%s,"
+      "\"seeders\":%d,\"chunk_size_kib\":%u,\"leecher_wall_s\":%.3f}\n",
+      static_cast<unsigned long long>(size), seconds, static_cast<double>(size) / 1e6 / seconds,
+      cpu, rss_mib, ceiling, sha_ok ? "true" : "false", seeders, chunk_kib, wall);
+  return sha_ok ? 0 : 1;
+}

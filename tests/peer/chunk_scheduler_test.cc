@@ -1,0 +1,238 @@
+#include "peer/chunk_scheduler.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace pytorrent::peer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+constexpr PeerHandle kA{1};
+constexpr PeerHandle kB{2};
+constexpr PeerHandle kC{3};
+const absl::Time kT0 = absl::FromUnixSeconds(1000);
+
+ChunkIndex C(uint32_t i) { return ChunkIndex{i}; }
+
+SchedulerOptions Window(int initial, int max) {
+  SchedulerOptions o;
+  o.initial_window = initial;
+  o.max_window = max;
+  return o;
+}
+
+// Peers A, B, C; `holders[i]` = how many of A, B, C (in that order) hold chunk i.
+void AddHolders(ChunkScheduler& s, const std::string& holders) {
+  const PeerHandle peers[] = {kA, kB, kC};
+  for (PeerHandle p : peers) s.AddPeer(p);
+  for (uint32_t i = 0; i < holders.size(); ++i) {
+    for (int k = 0; k < holders[i] - '0'; ++k) s.SetPeerHas(peers[k], C(i));
+  }
+}
+
+TEST(ChunkSchedulerTest, RequestsRarestMissingChunkFirst) {
+  ChunkScheduler s(4, Window(1, 1), 7);
+  AddHolders(s, "3312");
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(2)));
+  // B can't serve chunk 2; its rarest is chunk 3 (two holders).
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(3)));
+  EXPECT_THAT(s.NextRequests(kC, kT0), ElementsAre(C(0)));
+  EXPECT_EQ(s.Availability(C(2)), 1);
+}
+
+TEST(ChunkSchedulerTest, TiesGoToLowestIndexAndResumedChunksAreSkipped) {
+  ChunkScheduler s(6, Window(3, 3), 7);
+  s.MarkHave(C(1));
+  AddHolders(s, "111111");
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(0), C(2), C(3)));
+  EXPECT_EQ(s.have_count(), 1u);
+}
+
+TEST(ChunkSchedulerTest, PipelineNeverExceedsWindow) {
+  ChunkScheduler s(100, Window(4, 6), 7);
+  s.AddPeer(kA);
+  s.SetPeerHasAll(kA);
+  EXPECT_EQ(s.NextRequests(kA, kT0).size(), 4u);
+  EXPECT_THAT(s.NextRequests(kA, kT0), IsEmpty());
+  EXPECT_EQ(s.Outstanding(kA), 4);
+  // Each delivery grows the window by one up to max_window.
+  for (uint32_t i = 0; i < 4; ++i) {
+    EXPECT_TRUE(s.OnChunkVerified(kA, C(i), kT0).needed);
+  }
+  EXPECT_EQ(s.Window(kA), 6);
+  EXPECT_EQ(s.NextRequests(kA, kT0).size(), 6u);
+  EXPECT_EQ(s.Outstanding(kA), 6);
+}
+
+TEST(ChunkSchedulerTest, FasterPeerTakesMoreWork) {
+  ChunkScheduler s(1000, Window(2, 16), 7);
+  s.AddPeer(kA);
+  s.AddPeer(kB);
+  s.SetPeerHasAll(kA);
+  s.SetPeerHasAll(kB);
+  int a_total = 0, b_total = 0;
+  absl::Time now = kT0;
+  // A answers everything every round; B answers one request per round.
+  for (int round = 0; round < 20; ++round) {
+    auto a = s.NextRequests(kA, now);
+    auto b = s.NextRequests(kB, now);
+    a_total += a.size();
+    b_total += b.size();
+    for (ChunkIndex c : a) s.OnChunkVerified(kA, c, now);
+    if (s.Outstanding(kB) > 0) {
+      for (uint32_t i = 0; i < 1000; ++i) {
+        if (s.IsOutstanding(kB, C(i))) {
+          s.OnChunkVerified(kB, C(i), now);
+          break;
+        }
+      }
+    }
+    now += absl::Milliseconds(10);
+  }
+  EXPECT_GT(a_total, 4 * b_total);
+  EXPECT_EQ(s.Window(kA), 16);
+}
+
+TEST(ChunkSchedulerTest, EndgameDuplicatesLastChunksAndCancelsLosers) {
+  ChunkScheduler s(3, Window(2, 2), 7);
+  s.AddPeer(kA);
+  s.AddPeer(kB);
+  s.SetPeerHasAll(kA);
+  s.SetPeerHasAll(kB);
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(0), C(1)));
+  EXPECT_FALSE(s.InEndgame());
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(2), testing::_));
+  EXPECT_TRUE(s.InEndgame());
+  // B's second request duplicates one of A's.
+  int duplicated = s.IsOutstanding(kB, C(0)) ? 0 : 1;
+  ASSERT_TRUE(s.IsOutstanding(kB, C(duplicated)));
+  auto result = s.OnChunkVerified(kB, C(duplicated), kT0);
+  EXPECT_TRUE(result.needed);
+  EXPECT_THAT(result.cancel, ElementsAre(kA));
+  EXPECT_FALSE(s.IsOutstanding(kA, C(duplicated)));
+  // The loser's late copy changes nothing.
+  EXPECT_FALSE(s.OnChunkVerified(kA, C(duplicated), kT0).needed);
+  EXPECT_EQ(s.have_count(), 1u);
+}
+
+TEST(ChunkSchedulerTest, EndgameRespectsDuplicateCap) {
+  SchedulerOptions o = Window(4, 4);
+  o.endgame_max_requests = 2;
+  ChunkScheduler s(1, o, 7);
+  AddHolders(s, "3");
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(0)));
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(0)));
+  EXPECT_THAT(s.NextRequests(kC, kT0), IsEmpty());
+  auto result = s.OnChunkVerified(kA, C(0), kT0);
+  EXPECT_THAT(result.cancel, ElementsAre(kB));
+  EXPECT_TRUE(s.Complete());
+}
+
+TEST(ChunkSchedulerTest, TimeoutReturnsChunkShrinksWindowAndMarksStalled) {
+  SchedulerOptions o = Window(4, 8);
+  o.request_timeout = absl::Seconds(5);
+  o.max_consecutive_timeouts = 2;
+  ChunkScheduler s(10, o, 7);
+  AddHolders(s, "2222222222");
+  auto sent = s.NextRequests(kA, kT0);
+  ASSERT_EQ(sent.size(), 4u);
+  EXPECT_THAT(s.ExpireRequests(kT0 + absl::Seconds(4)), IsEmpty());
+  auto expired = s.ExpireRequests(kT0 + absl::Seconds(5));
+  EXPECT_EQ(expired.size(), 4u);
+  EXPECT_EQ(s.Window(kA), 2);
+  EXPECT_EQ(s.Outstanding(kA), 0);
+  EXPECT_FALSE(s.IsStalled(kA));
+  // The expired chunks go to B first (lowest index again).
+  EXPECT_THAT(s.NextRequests(kB, kT0 + absl::Seconds(5)), ElementsAre(C(0), C(1), C(2), C(3)));
+  s.NextRequests(kA, kT0 + absl::Seconds(6));
+  s.ExpireRequests(kT0 + absl::Seconds(20));
+  EXPECT_TRUE(s.IsStalled(kA));
+  EXPECT_EQ(s.Window(kA), 1);
+}
+
+TEST(ChunkSchedulerTest, LateButValidChunkAfterTimeoutIsStillAccepted) {
+  SchedulerOptions o = Window(1, 1);
+  o.request_timeout = absl::Seconds(1);
+  ChunkScheduler s(2, o, 7);
+  AddHolders(s, "11");
+  s.NextRequests(kA, kT0);
+  s.ExpireRequests(kT0 + absl::Seconds(2));
+  EXPECT_TRUE(s.OnChunkVerified(kA, C(0), kT0 + absl::Seconds(3)).needed);
+  EXPECT_TRUE(s.Has(C(0)));
+}
+
+TEST(ChunkSchedulerTest, StrikesThenBan) {
+  SchedulerOptions o = Window(2, 2);
+  o.max_strikes = 3;
+  ChunkScheduler s(4, o, 7);
+  AddHolders(s, "2222");
+  for (int strike = 1; strike <= 3; ++strike) {
+    auto sent = s.NextRequests(kA, kT0);
+    ASSERT_FALSE(sent.empty());
+    bool banned = s.OnChunkCorrupt(kA, sent[0]);
+    EXPECT_EQ(s.Strikes(kA), strike);
+    EXPECT_EQ(banned, strike == 3);
+  }
+  EXPECT_TRUE(s.IsBanned(kA));
+  EXPECT_EQ(s.Outstanding(kA), 0);
+  EXPECT_THAT(s.NextRequests(kA, kT0), IsEmpty());
+  EXPECT_EQ(s.Availability(C(0)), 1);  // A no longer counts as a holder
+  s.SetPeerHasAll(kA);                 // ignored once banned
+  EXPECT_EQ(s.Availability(C(0)), 1);
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(0), C(1)));
+}
+
+TEST(ChunkSchedulerTest, RemovedPeerReturnsItsChunks) {
+  ChunkScheduler s(3, Window(3, 3), 7);
+  AddHolders(s, "222");
+  EXPECT_EQ(s.NextRequests(kA, kT0).size(), 3u);
+  EXPECT_TRUE(s.InEndgame());
+  s.RemovePeer(kA);
+  EXPECT_FALSE(s.InEndgame());
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(0), C(1), C(2)));
+  EXPECT_EQ(s.Availability(C(0)), 1);
+}
+
+TEST(ChunkSchedulerTest, RejectedChunkIsNoLongerCountedForThatPeer) {
+  ChunkScheduler s(2, Window(1, 1), 7);
+  AddHolders(s, "22");
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(0)));
+  s.OnRejected(kA, C(0), /*peer_lacks_chunk=*/true);
+  EXPECT_EQ(s.Availability(C(0)), 1);
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(1)));
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(0)));
+}
+
+TEST(ChunkSchedulerTest, PeerJoiningMidDownloadIsUsed) {
+  ChunkScheduler s(8, Window(2, 2), 7);
+  s.AddPeer(kA);
+  s.SetPeerHasAll(kA);
+  s.NextRequests(kA, kT0);
+  s.AddPeer(kB);
+  s.SetPeerHasAll(kB);
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(2), C(3)));
+}
+
+TEST(ChunkSchedulerTest, CompletesWithEveryChunkExactlyOnce) {
+  ChunkScheduler s(50, Window(4, 8), 99);
+  AddHolders(s, std::string(50, '3'));
+  absl::Time now = kT0;
+  int deliveries = 0;
+  while (!s.Complete() && deliveries < 1000) {
+    for (PeerHandle p : {kA, kB, kC}) {
+      for (ChunkIndex c : s.NextRequests(p, now)) {
+        if (s.OnChunkVerified(p, c, now).needed) ++deliveries;
+      }
+    }
+  }
+  EXPECT_TRUE(s.Complete());
+  EXPECT_EQ(deliveries, 50);
+}
+
+}  // namespace
+}  // namespace pytorrent::peer
