@@ -252,6 +252,20 @@ std::string FormatDownloadResult(const v1::DownloadProgress& p) {
   }
 }
 
+std::string FormatContributions(const v1::DownloadProgress& progress) {
+  std::string out;
+  for (const v1::PeerContribution& c : progress.peers()) {
+    out += out.empty() ? "from " : ", ";
+    out += absl::StrCat(c.username().empty() ? PeerIdHex(c.peer_id()) : Sanitized(c.username()),
+                        " ", FormatBytes(c.bytes_received()));
+    if (c.strikes() > 0 || c.banned()) {
+      out += absl::StrCat(" (", Plural(c.strikes(), "strike", "strikes"),
+                          c.banned() ? ", banned)" : ")");
+    }
+  }
+  return out;
+}
+
 std::string FormatTrackerStats(const v1::TrackerStats& s) {
   std::vector<std::vector<std::string>> rows = {
       {"peers", absl::StrCat(s.peers())},

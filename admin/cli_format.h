@@ -67,6 +67,8 @@ std::string FormatDownloads(const v1::ListDownloadsResponse& downloads);
 // The final line(s) of a download: completed with its verified SHA-256 and
 // path, or why it failed.
 std::string FormatDownloadResult(const v1::DownloadProgress& progress);
+// "from alice 10.5 MB, bob 10.5 MB (2 strikes, banned)" or "" without peers.
+std::string FormatContributions(const v1::DownloadProgress& progress);
 // Tracker admin replies.
 std::string FormatTrackerStats(const v1::TrackerStats& stats);
 std::string FormatSwarms(const v1::ListSwarmsResponse& swarms);

@@ -228,6 +228,9 @@ absl::Status CliMenu::DownloadFile() {
       term_.WithEmoji(term_.Colour(
           absl::StrCat("Download complete: ", SanitizeForTerminal(last->name())), Colour::kGreen)) +
       "\n");
+  if (const std::string from = FormatContributions(*last); !from.empty()) {
+    term_.Print(term_.Colour(from, Colour::kDim) + "\n");
+  }
   term_.Print(absl::StrCat("SHA-256 (verified): ", ShortHex(last->file_sha256(), 64), "\n",
                            "Saved to ", SanitizeForTerminal(last->path()), "\n"));
   std::optional<std::string> keep =

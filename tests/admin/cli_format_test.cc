@@ -111,5 +111,20 @@ TEST(CliFormatTest, SearchLinesAlwaysCarrySeeders) {
             "1)  x.iso  100 B  seeders 3  leechers 0  root 000000000000\n");
 }
 
+TEST(CliFormatTest, Contributions) {
+  v1::DownloadProgress p;
+  EXPECT_EQ(FormatContributions(p), "");
+  auto* a = p.add_peers();
+  a->set_username("alice");
+  a->set_bytes_received(10'500'000);
+  auto* b = p.add_peers();
+  b->set_peer_id(0xab);
+  b->set_bytes_received(262144);
+  b->set_strikes(2);
+  b->set_banned(true);
+  EXPECT_EQ(FormatContributions(p),
+            "from alice 10.5 MB, 00000000000000ab 262.1 kB (2 strikes, banned)");
+}
+
 }  // namespace
 }  // namespace pytorrent::admin
