@@ -128,6 +128,23 @@ class AdminServerImpl final : public AdminServer {
     builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
     builder.RegisterService(service_.get());
 
+    // TLS files first: a bad one must not leave anything behind.
+    std::shared_ptr<grpc::ServerCredentials> tls_creds;
+    if (!options.tcp_address.empty()) {
+      if (options.tls_cert_file.empty() || options.tls_key_file.empty() || options.token.empty()) {
+        return Err(absl::StatusCode::kInvalidArgument,
+                   "a TCP admin listener requires a TLS certificate file, a TLS key file and a "
+                   "token (config keys admin_tls_cert, admin_tls_key, admin_token_file)");
+      }
+      absl::StatusOr<std::string> cert = ReadPemFile(options.tls_cert_file, "certificate");
+      if (!cert.ok()) return cert.status();
+      absl::StatusOr<std::string> key = ReadPemFile(options.tls_key_file, "key");
+      if (!key.ok()) return key.status();
+      grpc::SslServerCredentialsOptions ssl;
+      ssl.pem_key_cert_pairs.push_back({*key, *cert});
+      tls_creds = grpc::SslServerCredentials(ssl);
+      tls_creds->SetAuthMetadataProcessor(std::make_shared<BearerTokenAuth>(options.token));
+    }
     std::string bind_path = options.unix_socket_path;
     if (!options.unix_socket_path.empty()) {
       if (absl::Status s = PrepareSocketPath(options.unix_socket_path); !s.ok()) return s;
@@ -147,22 +164,8 @@ class AdminServerImpl final : public AdminServer {
       builder.AddListeningPort("unix:" + bind_path, grpc::InsecureServerCredentials());
     }
     int selected_port = 0;
-    if (!options.tcp_address.empty()) {
-      if (options.tls_cert_file.empty() || options.tls_key_file.empty() || options.token.empty()) {
-        return Err(absl::StatusCode::kInvalidArgument,
-                   "a TCP admin listener requires a TLS certificate file, a TLS key file and a "
-                   "token (admin_tls_cert, admin_tls_key, admin_token)");
-      }
-      absl::StatusOr<std::string> cert = ReadPemFile(options.tls_cert_file, "certificate");
-      if (!cert.ok()) return cert.status();
-      absl::StatusOr<std::string> key = ReadPemFile(options.tls_key_file, "key");
-      if (!key.ok()) return key.status();
-      grpc::SslServerCredentialsOptions ssl;
-      ssl.pem_key_cert_pairs.push_back({*key, *cert});
-      std::shared_ptr<grpc::ServerCredentials> creds = grpc::SslServerCredentials(ssl);
-      creds->SetAuthMetadataProcessor(std::make_shared<BearerTokenAuth>(options.token));
-      builder.AddListeningPort(options.tcp_address, creds, &selected_port);
-    }
+    if (tls_creds != nullptr)
+      builder.AddListeningPort(options.tcp_address, tls_creds, &selected_port);
 
     server_ = builder.BuildAndStart();
     if (server_ == nullptr) {

@@ -543,6 +543,29 @@ TEST_F(TlsAdminTest, TcpRequiresTlsFilesAndToken) {
                                         .tls_key_file = key_,
                                         .token = "t"});
   EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
+
+  // A corrupt certificate or an address that cannot be bound: an error, no
+  // crash, and nothing left behind in the socket folder.
+  {
+    std::ofstream(dir_ + "/bad.pem")
+        << "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n";
+  }
+  const std::string sock = dir_ + "/admin.sock";
+  server = StartPeerAdminServer(node_, {.unix_socket_path = sock,
+                                        .tcp_address = "127.0.0.1:0",
+                                        .tls_cert_file = dir_ + "/bad.pem",
+                                        .tls_key_file = key_,
+                                        .token = "t"});
+  EXPECT_FALSE(server.ok());
+  server = StartPeerAdminServer(node_, {.unix_socket_path = sock,
+                                        .tcp_address = "256.1.1.1:0",
+                                        .tls_cert_file = cert_,
+                                        .tls_key_file = key_,
+                                        .token = "t"});
+  EXPECT_FALSE(server.ok());
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_THAT(e.path().filename().string(), ::testing::EndsWith(".pem"));
+  }
 }
 
 TEST_F(TlsAdminTest, UnauthenticatedWithoutTheRightToken) {
