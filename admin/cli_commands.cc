@@ -106,8 +106,10 @@ int CliCommands::Download(const std::string& name_or_root, bool wait, bool overw
   absl::StatusOr<v1::DownloadProgress> last =
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
         if (live) {
+          const std::string name = SanitizeForTerminal(p.name()) + " ";
+          const int prefix = static_cast<int>(DisplayWidth(name));
           term_->ShowProgress(
-              absl::StrCat(SanitizeForTerminal(p.name()), " ", RenderProgressBar(ViewOf(p), 30)));
+              name + RenderProgressBar(ViewOf(p), ProgressBarWidth(term_->Columns(), prefix)));
         }
       });
   if (live) term_->EndProgress();

@@ -128,6 +128,12 @@ std::string RenderProgressBar(const ProgressView& view, int bar_width) {
                       "  seeders ", view.seeders);
 }
 
+int ProgressBarWidth(int terminal_columns, int prefix_columns) {
+  // "[...]" + "  100.0%  9999.99 MB/s  ETA 99:59:59  seeders 9999" is at most 53.
+  constexpr int kTextAfterBar = 53;
+  return std::clamp(terminal_columns - prefix_columns - kTextAfterBar - 1, 10, 40);
+}
+
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows,
                         const std::vector<Align>& align) {
   std::vector<size_t> widths;

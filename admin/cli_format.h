@@ -50,6 +50,9 @@ ProgressView ViewOf(const v1::DownloadProgress& progress);
 // "[#####-----]  50.0%  2.50 MB/s  ETA 0:06  seeders 3" with `bar_width`
 // cells between the brackets.
 std::string RenderProgressBar(const ProgressView& view, int bar_width);
+// The bar width that keeps a progress line (bar plus `prefix_columns` of
+// text before it) within `terminal_columns`, never wrapping: 10 to 40 cells.
+int ProgressBarWidth(int terminal_columns, int prefix_columns);
 
 enum class Align { kLeft, kRight };
 // Aligns `rows` in columns separated by two spaces; trailing spaces are

@@ -204,7 +204,8 @@ absl::Status CliMenu::DownloadFile() {
       "\n");
   absl::StatusOr<v1::DownloadProgress> last =
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
-        term_.ShowProgress(term_.Colour(RenderProgressBar(ViewOf(p), 40), Colour::kCyan));
+        term_.ShowProgress(term_.Colour(
+            RenderProgressBar(ViewOf(p), ProgressBarWidth(term_.Columns(), 0)), Colour::kCyan));
       });
   if (!last.ok()) {
     term_.EndProgress();
@@ -217,7 +218,8 @@ absl::Status CliMenu::DownloadFile() {
   }
   // The finished bar, in green, replaces the live one (or is the only one
   // without effects).
-  const std::string bar = term_.Colour(RenderProgressBar(ViewOf(*last), 40), Colour::kGreen);
+  const std::string bar = term_.Colour(
+      RenderProgressBar(ViewOf(*last), ProgressBarWidth(term_.Columns(), 0)), Colour::kGreen);
   if (term_.effects()) {
     term_.ShowProgress(bar);
     term_.EndProgress();

@@ -57,6 +57,25 @@ TEST(CliFormatTest, ProgressBar) {
   EXPECT_EQ(RenderProgressBar(v, 0).substr(0, 3), "[#]");
 }
 
+TEST(CliFormatTest, ProgressBarNeverWrapsTheTerminal) {
+  EXPECT_EQ(ProgressBarWidth(200, 0), 40);
+  EXPECT_EQ(ProgressBarWidth(80, 0), 26);
+  EXPECT_EQ(ProgressBarWidth(40, 0), 10);  // floor: still readable
+  ProgressView worst{.bytes_done = 1,
+                     .size_bytes = 3,
+                     .rate_bytes_per_s = 9'999'990'000,
+                     .eta_seconds = 99 * 3600 + 3599,
+                     .seeders = 9999};
+  // Whenever the floor of 10 cells fits, the worst-case line fits.
+  for (int columns : {80, 100, 120, 200}) {
+    for (int prefix : {0, 10, 16}) {
+      const int width = ProgressBarWidth(columns, prefix);
+      EXPECT_LT(static_cast<int>(DisplayWidth(RenderProgressBar(worst, width))) + prefix, columns)
+          << columns << " " << prefix;
+    }
+  }
+}
+
 TEST(CliFormatTest, TableAlignsByDisplayWidthAndTrims) {
   EXPECT_EQ(RenderTable({{"NAME", "SIZE", "X"}, {"é.txt", "1 B", ""}, {"long_name", "10 kB", ""}},
                         {Align::kLeft, Align::kRight}),
