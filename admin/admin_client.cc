@@ -86,6 +86,10 @@ absl::Status AdminClient::Failed(const grpc::Status& status) const {
     return absl::UnavailableError(absl::StrCat("cannot reach the node at ", target_,
                                                " (is the peer running? check --home/--socket)"));
   }
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the node at ", target_, " did not answer within ", absl::FormatDuration(timeout_)));
+  }
   if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
     return absl::UnimplementedError(
         absl::StrCat(target_,
