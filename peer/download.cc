@@ -223,6 +223,7 @@ void Download::InitStorage(absl::Time now) {
                 counters_.chunks_resumed, count);
     resume_dirty_ = true;
   }
+  writer_ = std::make_unique<ResumeWriter>(file_->fd(), ResumePath());
   state_ = v1::DOWNLOAD_STATE_DOWNLOADING;
   for (auto& [key, session] : sessions_) {
     scheduler_->AddPeer(session.handle);
@@ -384,19 +385,19 @@ void Download::Tick(absl::Time now) {
 }
 
 void Download::PersistResume(absl::Time now, bool force) {
-  if (resume_ == nullptr || !resume_dirty_) return;
+  if (resume_ == nullptr || writer_ == nullptr || !resume_dirty_) return;
   if (!force && now - last_persist_ < options_.persist_interval) return;
-  // Data first: the state must never claim chunks that a power cut could lose.
-  if (file_ != nullptr) (void)file_->Sync();
-  if (absl::Status s = resume_->Save(ResumePath()); !s.ok()) {
-    PT_LOG_WARN("saving resume state: {}", s.ToString());
-  }
+  // The writer syncs the data before saving the state that claims it.
+  writer_->Submit(*resume_);
+  if (force) writer_->Flush();
   resume_dirty_ = false;
   last_persist_ = now;
 }
 
 void Download::Finalize(absl::Time now) {
   state_ = v1::DOWNLOAD_STATE_VERIFYING;
+  // Every chunk is in: no more state saves; the state file goes away below.
+  if (writer_ != nullptr) writer_->Stop();
   PublishProgress(now, true);
   Sha256Digest digest{};
   if (hash_cursor_ == manifest_->chunk_count()) {
@@ -430,11 +431,13 @@ void Download::Fail(absl::Status status, absl::Time now) {
   PT_LOG_WARN("download {} failed: {}", options_.id, status.ToString());
   error_ = std::string(status.message());
   PersistResume(now, true);
+  if (writer_ != nullptr) writer_->Stop();
   Finish(v1::DOWNLOAD_STATE_FAILED, now);
 }
 
 void Download::Cancel(absl::Time now) {
   if (finished()) return;
+  writer_.reset();
   file_.reset();
   ::unlink(PartialPath().c_str());
   ::unlink(ResumePath().c_str());

@@ -35,6 +35,7 @@
 #include "peer/manifest.h"
 #include "peer/partial_file.h"
 #include "peer/resume_state.h"
+#include "peer/resume_writer.h"
 #include "peer/zmq_leecher.h"
 #include "proto/admin.pb.h"
 #include "proto/tracker.pb.h"
@@ -175,6 +176,8 @@ class Download {
   std::unique_ptr<ChunkScheduler> scheduler_;
   std::unique_ptr<PartialFile> file_;
   std::unique_ptr<ResumeState> resume_;
+  // Declared after file_: destroyed (flushed) before the file closes.
+  std::unique_ptr<ResumeWriter> writer_;
   bool resume_dirty_ = false;
   absl::Time last_persist_ = absl::InfinitePast();
   Sha256 file_hasher_;
