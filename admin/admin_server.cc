@@ -124,10 +124,23 @@ class AdminServerImpl final : public AdminServer {
     builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
     builder.RegisterService(service_.get());
 
+    std::string bind_path = options.unix_socket_path;
     if (!options.unix_socket_path.empty()) {
       if (absl::Status s = PrepareSocketPath(options.unix_socket_path); !s.ok()) return s;
-      builder.AddListeningPort("unix:" + options.unix_socket_path,
-                               grpc::InsecureServerCredentials());
+      // Bind inside a fresh 0700 folder beside the final path, make the
+      // socket 0600, then rename it into place: it is never reachable with
+      // the umask's permissions. (Paths too long for that bind in place.)
+      const size_t slash = options.unix_socket_path.rfind('/');
+      std::string staging =
+          (slash == std::string::npos ? std::string(".")
+                                      : options.unix_socket_path.substr(0, slash)) +
+          "/.admin-XXXXXX";
+      if (staging.size() + 2 < sizeof(sockaddr_un{}.sun_path) &&
+          mkdtemp(staging.data()) != nullptr) {
+        staging_dir_ = staging;
+        bind_path = staging + "/s";
+      }
+      builder.AddListeningPort("unix:" + bind_path, grpc::InsecureServerCredentials());
     }
     int selected_port = 0;
     if (!options.tcp_address.empty()) {
@@ -149,6 +162,7 @@ class AdminServerImpl final : public AdminServer {
 
     server_ = builder.BuildAndStart();
     if (server_ == nullptr) {
+      RemoveStagingDir();
       return Err(absl::StatusCode::kUnavailable,
                  absl::StrCat("cannot start the admin server on ",
                               options.unix_socket_path.empty()
@@ -158,6 +172,7 @@ class AdminServerImpl final : public AdminServer {
     }
     if (!options.tcp_address.empty() && selected_port == 0) {
       server_->Shutdown();
+      RemoveStagingDir();
       return Err(absl::StatusCode::kUnavailable,
                  absl::StrCat("cannot listen on ", options.tcp_address));
     }
@@ -165,11 +180,17 @@ class AdminServerImpl final : public AdminServer {
     if (!options.unix_socket_path.empty()) {
       socket_path_ = options.unix_socket_path;
       struct stat st {};
-      if (chmod(socket_path_.c_str(), 0600) != 0 || lstat(socket_path_.c_str(), &st) != 0) {
-        const std::string error = ErrnoText(errno);
+      const bool ok =
+          chmod(bind_path.c_str(), 0600) == 0 &&
+          (bind_path == socket_path_ || rename(bind_path.c_str(), socket_path_.c_str()) == 0) &&
+          lstat(socket_path_.c_str(), &st) == 0;
+      const std::string error = ok ? "" : ErrnoText(errno);
+      RemoveStagingDir();
+      if (!ok) {
         server_->Shutdown();
-        return Err(absl::StatusCode::kInternal, absl::StrCat("cannot make admin socket '",
-                                                             socket_path_, "' mode 0600: ", error));
+        return Err(absl::StatusCode::kInternal,
+                   absl::StrCat("cannot put admin socket '", socket_path_,
+                                "' in place with mode 0600: ", error));
       }
       socket_inode_ = st.st_ino;
     }
@@ -186,6 +207,13 @@ class AdminServerImpl final : public AdminServer {
   }
 
   int tcp_port() const override { return tcp_port_; }
+
+  void RemoveStagingDir() {
+    if (staging_dir_.empty()) return;
+    unlink((staging_dir_ + "/s").c_str());  // only if the rename did not happen
+    rmdir(staging_dir_.c_str());
+    staging_dir_.clear();
+  }
 
   void Shutdown(absl::Duration grace) override {
     {
@@ -221,6 +249,7 @@ class AdminServerImpl final : public AdminServer {
   std::unique_ptr<grpc::Service> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string socket_path_;
+  std::string staging_dir_;  // private bind folder, removed once the socket is in place
   ino_t socket_inode_ = 0;
   int tcp_port_ = 0;
   absl::Mutex mu_;

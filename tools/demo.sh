@@ -6,11 +6,12 @@
 # Every process it started is stopped on exit, by PID.
 #
 # Environment: PYTORRENT_DEMO_DIR (default ./demo-home, recreated each run),
-# PYTORRENT_DEMO_SIZE_MIB (size of the shared sample file, default 64).
+# PYTORRENT_DEMO_SIZE_MIB (size of the shared sample file, default 64),
+# PYTORRENT_BIN_DIR (use tracker/tracker, peer/peer, admin/cli from there
+# instead of building).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
 DEMO="${PYTORRENT_DEMO_DIR:-$ROOT/demo-home}"
 SIZE_MIB="${PYTORRENT_DEMO_SIZE_MIB:-64}"
 SAMPLE="pytorrent-demo.bin"
@@ -40,9 +41,14 @@ wait_for_file() {  # wait_for_file PATH WHAT: bounded wait for a file to appear
   exit 1
 }
 
-say "building tracker, peer and CLI (bazel, first run takes a few minutes)"
-bazel build -c opt //tracker //peer //admin:cli >&2
-BIN="$(bazel info -c opt bazel-bin 2>/dev/null)"
+if [ -n "${PYTORRENT_BIN_DIR:-}" ]; then
+  # Prebuilt binaries (the demo's own test runs it this way, inside Bazel).
+  BIN="$PYTORRENT_BIN_DIR"
+else
+  say "building tracker, peer and CLI (bazel, the first build takes a few minutes)"
+  (cd "$ROOT" && bazel build -c opt //tracker //peer //admin:cli) >&2
+  BIN="$(cd "$ROOT" && bazel info -c opt bazel-bin 2>/dev/null)"
+fi
 TRACKER="$BIN/tracker/tracker"
 PEER="$BIN/peer/peer"
 CLI="$BIN/admin/cli"

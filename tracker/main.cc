@@ -21,6 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "admin/admin_server.h"
 #include "common/log.h"
 #include "google/protobuf/stubs/logging.h"
 #include "tracker/connection_id.h"
@@ -210,16 +211,21 @@ int main(int argc, char** argv) {
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  auto admin =
+      pytorrent::admin::StartTrackerAdminServer(service, {.unix_socket_path = s.admin_socket});
+  if (!admin.ok()) return Fail(std::string(admin.status().message()));
+  // The port file announces readiness, so it comes after the admin socket.
   if (!s.port_file.empty()) {
     if (absl::Status st = WriteFileAtomically(s.port_file, absl::StrCat((*server)->port(), "\n"));
         !st.ok()) {
       return Fail(std::string(st.message()));
     }
   }
-  PT_LOG_INFO("tracker listening on udp {}:{} (announce interval {}s, max peers {})", s.host,
-              (*server)->port(), s.announce_interval_s, s.max_peers);
+  PT_LOG_INFO("tracker listening on udp {}:{} (announce interval {}s, max peers {}), admin {}",
+              s.host, (*server)->port(), s.announce_interval_s, s.max_peers, s.admin_socket);
 
   (*server)->Run(service);
+  (*admin)->Shutdown(absl::Milliseconds(500));
 
   g_server.store(nullptr);
   const auto& c = handler.counters();

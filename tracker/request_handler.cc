@@ -265,7 +265,11 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
     size = response->ByteSizeLong();
   }
   if (!verified && size > datagram.size()) {
-    ++counters_.rejects[static_cast<size_t>(RejectKind::kAmplificationDrop)];
+    // An error reply was counted under its own kind already: one datagram,
+    // one count.
+    if (!response->has_error()) {
+      ++counters_.rejects[static_cast<size_t>(RejectKind::kAmplificationDrop)];
+    }
     arena_.Reset();
     return 0;
   }

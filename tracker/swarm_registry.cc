@@ -325,7 +325,8 @@ void SwarmRegistry::RemovePeer(uint32_t slot) {
   p.id = 0;
   p.key = 0;
   std::string().swap(p.username);
-  p.files = absl::InlinedVector<Holding, 1>();
+  p.files.clear();
+  p.files.shrink_to_fit();
   free_peers_.push_back(slot);
 }
 

@@ -78,10 +78,12 @@ v1::TrackerStats TrackerService::StatsNow(absl::Time now) const {
 
 bool TrackerService::RunOnLoop(std::function<void()> task) {
   auto done = std::make_shared<absl::Notification>();
-  loop_.Post([task = std::move(task), done] {
-    task();
-    done->Notify();
-  });
+  if (!loop_.Post([task = std::move(task), done] {
+        task();
+        done->Notify();
+      })) {
+    return false;
+  }
   return done->WaitForNotificationWithTimeout(control_timeout_);
 }
 

@@ -97,13 +97,15 @@ void UdpServer::Stop() {
   [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
 }
 
-void UdpServer::Post(absl::AnyInvocable<void()> task) {
+bool UdpServer::Post(absl::AnyInvocable<void()> task) {
+  if (stop_.load(std::memory_order_relaxed)) return false;
   {
     absl::MutexLock lock(&mu_);
     posted_.push_back(std::move(task));
   }
   const uint64_t one = 1;
   [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
+  return true;
 }
 
 void UdpServer::RunPosted() {

@@ -66,9 +66,10 @@ class UdpServer {
   void Run(DatagramHandler& handler);
   // Asks Run() to return. Async-signal-safe.
   void Stop();
-  // Runs `task` on the loop thread soon. Tasks posted after Run() returned
-  // never run, so callers wait for their result with a deadline.
-  void Post(absl::AnyInvocable<void()> task);
+  // Runs `task` on the loop thread soon. Returns false (dropping the task)
+  // once the loop is stopping; a task posted just before that may never run,
+  // so callers wait for its result with a deadline.
+  bool Post(absl::AnyInvocable<void()> task);
 
  private:
   UdpServer(int fd, int wake_fd, uint16_t port, const UdpServerOptions& options);

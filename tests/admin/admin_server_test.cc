@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -91,6 +92,12 @@ TEST_F(PeerAdminTest, SocketIsMode0600) {
   ASSERT_EQ(lstat(socket_path_.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // The private folder the socket was bound in is gone.
+  std::vector<std::string> entries;
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    entries.push_back(e.path().filename().string());
+  }
+  EXPECT_THAT(entries, ElementsAre("admin.sock"));
 }
 
 TEST_F(PeerAdminTest, GetStatus) {

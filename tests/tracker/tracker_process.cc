@@ -31,8 +31,14 @@ absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
   const std::string port_file = options.dir + "/port";
   std::filesystem::remove(port_file, ec);
   std::vector<std::string> args = {
-      options.binary, "--home", options.dir + "/home", "--host", "127.0.0.1",
-      "--port",       "0",      "--port-file",         port_file};
+      options.binary, "--home", options.dir + "/home",        "--host",
+      "127.0.0.1",    "--port", std::to_string(options.port), "--port-file",
+      port_file};
+  char socket_dir[] = "/tmp/pt-tracker-XXXXXX";
+  if (mkdtemp(socket_dir) == nullptr) return absl::InternalError("mkdtemp failed");
+  const std::string admin_socket = std::string(socket_dir) + "/admin.sock";
+  args.push_back("--admin-socket");
+  args.push_back(admin_socket);
   args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -48,6 +54,8 @@ absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
     _exit(127);
   }
   auto process = std::unique_ptr<TrackerProcess>(new TrackerProcess(pid, 0));
+  process->socket_dir_ = socket_dir;
+  process->admin_socket_ = admin_socket;
   // Wait for the port file (written atomically once the socket is bound),
   // or for the child to die, with a deadline.
   const absl::Time deadline = absl::Now() + options.start_timeout;
@@ -87,6 +95,10 @@ int TrackerProcess::Stop(absl::Duration timeout) {
   return -1;
 }
 
-TrackerProcess::~TrackerProcess() { Stop(); }
+TrackerProcess::~TrackerProcess() {
+  Stop();
+  std::error_code ec;
+  std::filesystem::remove_all(socket_dir_, ec);
+}
 
 }  // namespace pytorrent::testing

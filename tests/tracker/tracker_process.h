@@ -27,6 +27,8 @@ struct TrackerProcessOptions {
   std::string binary = "tracker/tracker";
   // Working folder: home, port file. Created if missing.
   std::string dir;
+  // UDP port to bind; 0 lets the OS choose.
+  uint16_t port = 0;
   // Extra flags, e.g. {"--announce-interval-s", "1"}.
   std::vector<std::string> args = {};
   // How long to wait for the port file.
@@ -40,6 +42,9 @@ class TrackerProcess {
   ~TrackerProcess();
 
   uint16_t port() const { return port_; }
+  // The admin gRPC Unix socket (under a short /tmp folder: TEST_TMPDIR paths
+  // can exceed the 107-byte socket path limit).
+  const std::string& admin_socket() const { return admin_socket_; }
   pid_t pid() const { return pid_; }
   // Sends SIGTERM and waits (at most `timeout`) for the exit; returns the
   // exit code, or -1 if it had to be killed or died from a signal.
@@ -49,6 +54,8 @@ class TrackerProcess {
   TrackerProcess(pid_t pid, uint16_t port) : pid_(pid), port_(port) {}
   pid_t pid_;
   uint16_t port_;
+  std::string socket_dir_;
+  std::string admin_socket_;
   bool stopped_ = false;
 };
 

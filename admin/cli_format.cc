@@ -1,0 +1,254 @@
+#include "admin/cli_format.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace pytorrent::admin {
+namespace {
+
+std::string Sanitized(const std::string& s) { return SanitizeForTerminal(s); }
+
+std::string PeerIdHex(uint64_t id) { return absl::StrFormat("%016x", id); }
+
+std::string Plural(uint64_t n, std::string_view one, std::string_view many) {
+  return absl::StrCat(n, " ",
+                      n == 1 ? absl::string_view(one.data(), one.size())
+                             : absl::string_view(many.data(), many.size()));
+}
+
+}  // namespace
+
+std::string FormatBytes(uint64_t bytes) {
+  if (bytes < 1000) return absl::StrCat(bytes, " B");
+  const double b = static_cast<double>(bytes);
+  if (bytes < 1000ULL * 1000) return absl::StrFormat("%.1f kB", b / 1e3);
+  if (bytes < 1000ULL * 1000 * 1000) return absl::StrFormat("%.1f MB", b / 1e6);
+  if (bytes < 1000ULL * 1000 * 1000 * 1000) return absl::StrFormat("%.2f GB", b / 1e9);
+  return absl::StrFormat("%.2f TB", b / 1e12);
+}
+
+std::string FormatRate(uint64_t bytes_per_s) {
+  if (bytes_per_s >= 1000ULL * 1000) {
+    return absl::StrFormat("%.2f MB/s", static_cast<double>(bytes_per_s) / 1e6);
+  }
+  return FormatBytes(bytes_per_s) + "/s";
+}
+
+std::string FormatEta(uint64_t seconds) {
+  if (seconds == 0) return "--:--";
+  const uint64_t h = seconds / 3600, m = (seconds / 60) % 60, s = seconds % 60;
+  if (h > 99) return ">99h";
+  if (h > 0) return absl::StrFormat("%d:%02d:%02d", h, m, s);
+  return absl::StrFormat("%d:%02d", m, s);
+}
+
+std::string FormatPercent(uint64_t done, uint64_t total) {
+  if (total == 0 || done >= total) return "100.0%";
+  // Floor to one decimal so 99.96% never shows as 100.0% before the end.
+  const uint64_t permille = static_cast<uint64_t>(static_cast<unsigned __int128>(done) * 1000 /
+                                                  static_cast<unsigned __int128>(total));
+  return absl::StrFormat("%d.%d%%", permille / 10, permille % 10);
+}
+
+std::string ShortHex(std::string_view bytes, size_t hex_chars) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (out.size() >= hex_chars) break;
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xf]);
+  }
+  out.resize(std::min(out.size(), hex_chars));
+  return out;
+}
+
+std::string SanitizeForTerminal(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
+  }
+  return out;
+}
+
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) ++width;
+  }
+  return width;
+}
+
+std::string StateName(v1::DownloadState state) {
+  switch (state) {
+    case v1::DOWNLOAD_STATE_STARTING:
+      return "starting";
+    case v1::DOWNLOAD_STATE_DOWNLOADING:
+      return "downloading";
+    case v1::DOWNLOAD_STATE_VERIFYING:
+      return "verifying";
+    case v1::DOWNLOAD_STATE_COMPLETED:
+      return "completed";
+    case v1::DOWNLOAD_STATE_FAILED:
+      return "failed";
+    case v1::DOWNLOAD_STATE_CANCELLED:
+      return "cancelled";
+    default:
+      return "unknown";
+  }
+}
+
+ProgressView ViewOf(const v1::DownloadProgress& p) {
+  return {.bytes_done = p.bytes_done(),
+          .size_bytes = p.size_bytes(),
+          .rate_bytes_per_s = p.rate_bytes_per_s(),
+          .eta_seconds = p.eta_seconds(),
+          .seeders = p.seeders()};
+}
+
+std::string RenderProgressBar(const ProgressView& view, int bar_width) {
+  bar_width = std::max(bar_width, 1);
+  const uint64_t done = std::min(view.bytes_done, view.size_bytes);
+  const int filled =
+      view.size_bytes == 0
+          ? bar_width
+          : static_cast<int>(static_cast<unsigned __int128>(done) * bar_width / view.size_bytes);
+  std::string bar = "[";
+  bar.append(static_cast<size_t>(filled), '#');
+  bar.append(static_cast<size_t>(bar_width - filled), '-');
+  bar += "]";
+  return absl::StrCat(bar, "  ", absl::StrFormat("%6s", FormatPercent(done, view.size_bytes)), "  ",
+                      FormatRate(view.rate_bytes_per_s), "  ETA ", FormatEta(view.eta_seconds),
+                      "  seeders ", view.seeders);
+}
+
+std::string RenderTable(const std::vector<std::vector<std::string>>& rows,
+                        const std::vector<Align>& align) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (row.size() > widths.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) line += "  ";
+      const size_t pad = widths[i] - DisplayWidth(row[i]);
+      const bool right = i < align.size() && align[i] == Align::kRight;
+      if (right) line.append(pad, ' ');
+      line += row[i];
+      if (!right) line.append(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string FormatStatus(const v1::PeerStatus& s) {
+  const std::string tracker =
+      s.tracker_address().empty()
+          ? "(not set)"
+          : absl::StrCat(Sanitized(s.tracker_address()),
+                         s.tracker_reachable() ? " (reachable)" : " (not reachable)");
+  return RenderTable(
+      {
+          {"username", s.username().empty() ? "(not set)" : Sanitized(s.username())},
+          {"peer id", PeerIdHex(s.peer_id())},
+          {"tracker", tracker},
+          {"chunk endpoint", Sanitized(s.chunk_endpoint())},
+          {"shared files", absl::StrCat(s.shared_files())},
+          {"active downloads", absl::StrCat(s.active_downloads())},
+          {"download rate", FormatRate(s.download_rate_bytes_per_s())},
+          {"upload rate", FormatRate(s.upload_rate_bytes_per_s())},
+          {"downloaded", FormatBytes(s.downloaded_bytes())},
+          {"uploaded", FormatBytes(s.uploaded_bytes())},
+          {"home", Sanitized(s.home_dir())},
+      },
+      {});
+}
+
+std::string FormatPeers(const v1::ListPeersResponse& peers) {
+  if (peers.peers().empty()) return "no peers are connected to the tracker\n";
+  std::vector<std::vector<std::string>> rows = {{"USERNAME", "PEER ID", "FILES", "ENDPOINT"}};
+  for (const v1::PeerInfo& p : peers.peers()) {
+    rows.push_back({Sanitized(p.username()), PeerIdHex(p.peer_id()), absl::StrCat(p.file_count()),
+                    Sanitized(p.chunk_endpoint())});
+  }
+  const uint64_t total = std::max<uint64_t>(peers.total_peers(), peers.peers_size());
+  return RenderTable(rows, {Align::kLeft, Align::kLeft, Align::kRight}) +
+         Plural(total, "peer", "peers") + " on the tracker\n";
+}
+
+std::string FormatSharedFiles(const v1::ListSharedFilesResponse& files) {
+  if (files.files().empty()) {
+    return "no shared files (put files in HOME/user/shared_files or run `cli share PATH`)\n";
+  }
+  std::vector<std::vector<std::string>> rows = {{"NAME", "SIZE", "SEEDING", "ROOT"}};
+  for (const v1::SharedFile& f : files.files()) {
+    rows.push_back({Sanitized(f.name()), FormatBytes(f.size_bytes()), f.seeding() ? "yes" : "no",
+                    ShortHex(f.root_hash())});
+  }
+  return RenderTable(rows, {Align::kLeft, Align::kRight}) +
+         Plural(files.files_size(), "file", "files") + " shared\n";
+}
+
+std::string FormatSearchResults(const v1::SearchFilesResponse& files, bool numbered) {
+  if (files.files().empty()) return "no files on the network match\n";
+  std::vector<std::vector<std::string>> rows;
+  int n = 0;
+  for (const v1::FileSummary& f : files.files()) {
+    std::vector<std::string> row;
+    if (numbered) row.push_back(absl::StrCat(++n, ")"));
+    row.insert(
+        row.end(),
+        {Sanitized(f.name()), FormatBytes(f.size_bytes()), absl::StrCat("seeders ", f.seeders()),
+         absl::StrCat("leechers ", f.leechers()), absl::StrCat("root ", ShortHex(f.root_hash()))});
+    rows.push_back(std::move(row));
+  }
+  std::vector<Align> align;
+  if (numbered) align.push_back(Align::kRight);
+  align.insert(align.end(), {Align::kLeft, Align::kRight});
+  return RenderTable(rows, align);
+}
+
+std::string FormatDownloads(const v1::ListDownloadsResponse& downloads) {
+  if (downloads.downloads().empty()) return "no downloads\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "NAME", "STATE", "DONE", "SIZE", "RATE", "ETA", "SEEDERS"}};
+  for (const v1::DownloadProgress& d : downloads.downloads()) {
+    rows.push_back({absl::StrCat(d.download_id()), Sanitized(d.name()), StateName(d.state()),
+                    FormatPercent(d.bytes_done(), d.size_bytes()), FormatBytes(d.size_bytes()),
+                    FormatRate(d.rate_bytes_per_s()), FormatEta(d.eta_seconds()),
+                    absl::StrCat(d.seeders())});
+  }
+  return RenderTable(rows, {Align::kRight, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+                            Align::kRight, Align::kRight, Align::kRight});
+}
+
+std::string FormatDownloadResult(const v1::DownloadProgress& p) {
+  const std::string name = Sanitized(p.name());
+  switch (p.state()) {
+    case v1::DOWNLOAD_STATE_COMPLETED:
+      return absl::StrCat("completed ", name, " (", FormatBytes(p.size_bytes()), ")\n", "sha256 ",
+                          ShortHex(p.file_sha256(), 64), " (verified)\n", "saved to ",
+                          Sanitized(p.path()), "\n");
+    case v1::DOWNLOAD_STATE_FAILED:
+      return absl::StrCat("failed ", name, ": ",
+                          p.error().empty() ? "no reason given" : Sanitized(p.error()), "\n");
+    case v1::DOWNLOAD_STATE_CANCELLED:
+      return absl::StrCat("cancelled ", name, "\n");
+    default:
+      return absl::StrCat(StateName(p.state()), " ", name, " ",
+                          FormatPercent(p.bytes_done(), p.size_bytes()), "\n");
+  }
+}
+
+}  // namespace pytorrent::admin

@@ -1,0 +1,115 @@
+#include "admin/cli_format.h"
+
+#include "gtest/gtest.h"
+
+namespace pytorrent::admin {
+namespace {
+
+TEST(CliFormatTest, Bytes) {
+  EXPECT_EQ(FormatBytes(0), "0 B");
+  EXPECT_EQ(FormatBytes(999), "999 B");
+  EXPECT_EQ(FormatBytes(1500), "1.5 kB");
+  EXPECT_EQ(FormatBytes(20'971'520), "21.0 MB");
+  EXPECT_EQ(FormatBytes(1'073'741'824), "1.07 GB");
+  EXPECT_EQ(FormatBytes(2'000'000'000'000), "2.00 TB");
+}
+
+TEST(CliFormatTest, Rates) {
+  EXPECT_EQ(FormatRate(0), "0 B/s");
+  EXPECT_EQ(FormatRate(512), "512 B/s");
+  EXPECT_EQ(FormatRate(250'000), "250.0 kB/s");
+  EXPECT_EQ(FormatRate(2'500'000), "2.50 MB/s");
+  EXPECT_EQ(FormatRate(1'250'000'000), "1250.00 MB/s");
+}
+
+TEST(CliFormatTest, Eta) {
+  EXPECT_EQ(FormatEta(0), "--:--");
+  EXPECT_EQ(FormatEta(6), "0:06");
+  EXPECT_EQ(FormatEta(754), "12:34");
+  EXPECT_EQ(FormatEta(3723), "1:02:03");
+  EXPECT_EQ(FormatEta(400 * 3600), ">99h");
+}
+
+TEST(CliFormatTest, PercentFloorsAndTreatsEmptyAsDone) {
+  EXPECT_EQ(FormatPercent(0, 100), "0.0%");
+  EXPECT_EQ(FormatPercent(1, 3), "33.3%");
+  EXPECT_EQ(FormatPercent(9999, 10000), "99.9%");
+  EXPECT_EQ(FormatPercent(10, 10), "100.0%");
+  EXPECT_EQ(FormatPercent(0, 0), "100.0%");
+  EXPECT_EQ(FormatPercent(UINT64_MAX - 1, UINT64_MAX), "99.9%");
+}
+
+TEST(CliFormatTest, ProgressBar) {
+  ProgressView v{.bytes_done = 5'000'000,
+                 .size_bytes = 20'000'000,
+                 .rate_bytes_per_s = 2'500'000,
+                 .eta_seconds = 6,
+                 .seeders = 3};
+  EXPECT_EQ(RenderProgressBar(v, 20),
+            "[#####---------------]   25.0%  2.50 MB/s  ETA 0:06  seeders 3");
+  v.bytes_done = 20'000'000;
+  v.eta_seconds = 0;
+  v.rate_bytes_per_s = 0;
+  EXPECT_EQ(RenderProgressBar(v, 4), "[####]  100.0%  0 B/s  ETA --:--  seeders 3");
+  v.bytes_done = 30'000'000;  // more than the size: clamped
+  EXPECT_EQ(RenderProgressBar(v, 4).substr(0, 6), "[####]");
+  v.size_bytes = 0;
+  EXPECT_EQ(RenderProgressBar(v, 0).substr(0, 3), "[#]");
+}
+
+TEST(CliFormatTest, TableAlignsByDisplayWidthAndTrims) {
+  EXPECT_EQ(RenderTable({{"NAME", "SIZE", "X"}, {"é.txt", "1 B", ""}, {"long_name", "10 kB", ""}},
+                        {Align::kLeft, Align::kRight}),
+            "NAME        SIZE  X\n"
+            "é.txt        1 B\n"
+            "long_name  10 kB\n");
+  EXPECT_EQ(RenderTable({}, {}), "");
+}
+
+TEST(CliFormatTest, NetworkTextCannotDriveTheTerminal) {
+  EXPECT_EQ(SanitizeForTerminal("evil\033[2J\r\nname"), "evil?[2J??name");
+  v1::SearchFilesResponse files;
+  files.add_files()->set_name("a\033]0;pwned\007");
+  EXPECT_EQ(FormatSearchResults(files, false).find('\033'), std::string::npos);
+}
+
+TEST(CliFormatTest, ShortHex) {
+  EXPECT_EQ(ShortHex(std::string("\x01\xab\xff", 3)), "01abff");
+  EXPECT_EQ(ShortHex(std::string(32, '\x11'), 5), "11111");
+}
+
+TEST(CliFormatTest, EmptyListsSaySo) {
+  EXPECT_EQ(FormatPeers({}), "no peers are connected to the tracker\n");
+  EXPECT_EQ(FormatDownloads({}), "no downloads\n");
+  EXPECT_EQ(FormatSearchResults({}, true), "no files on the network match\n");
+}
+
+TEST(CliFormatTest, DownloadResults) {
+  v1::DownloadProgress p;
+  p.set_name("a.bin");
+  p.set_size_bytes(2048);
+  p.set_state(v1::DOWNLOAD_STATE_COMPLETED);
+  p.set_file_sha256(std::string(32, '\xab'));
+  p.set_path("/d/a.bin");
+  std::string hex;
+  for (int i = 0; i < 32; ++i) hex += "ab";
+  EXPECT_EQ(FormatDownloadResult(p),
+            "completed a.bin (2.0 kB)\nsha256 " + hex + " (verified)\nsaved to /d/a.bin\n");
+  p.set_state(v1::DOWNLOAD_STATE_FAILED);
+  p.set_error("every seeder sent bad chunks");
+  EXPECT_EQ(FormatDownloadResult(p), "failed a.bin: every seeder sent bad chunks\n");
+}
+
+TEST(CliFormatTest, SearchLinesAlwaysCarrySeeders) {
+  v1::SearchFilesResponse files;
+  auto* f = files.add_files();
+  f->set_name("x.iso");
+  f->set_size_bytes(100);
+  f->set_seeders(3);
+  f->set_root_hash(std::string(32, '\0'));
+  EXPECT_EQ(FormatSearchResults(files, true),
+            "1)  x.iso  100 B  seeders 3  leechers 0  root 000000000000\n");
+}
+
+}  // namespace
+}  // namespace pytorrent::admin

@@ -1,0 +1,216 @@
+// TrackerClient behaviour: retries with backoff, stray replies, re-connects.
+
+#include "peer/tracker_client.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "tests/tracker/tracker_process.h"
+#include "tracker/connection_id.h"
+#include "tracker/request_handler.h"
+#include "tracker/swarm_registry.h"
+
+namespace pytorrent {
+namespace {
+
+using ::pytorrent::peer::TrackerClient;
+using ::pytorrent::testing::TestDir;
+using ::pytorrent::testing::TrackerProcess;
+
+// An in-process tracker on 127.0.0.1:0 that runs the real request handler
+// but lets a test drop datagrams or inject stray replies first.
+class ScriptedTracker {
+ public:
+  // Called for the n-th datagram (0-based): return false to drop it.
+  using Policy = std::function<bool(int n)>;
+
+  explicit ScriptedTracker(Policy policy, bool send_stray = false)
+      : policy_(std::move(policy)),
+        send_stray_(send_stray),
+        registry_({}, 1),
+        minter_(*tracker::ConnectionIdMinter::Create(std::string(32, 'x'), absl::Seconds(120))),
+        handler_(registry_, *minter_, absl::Now()) {
+    fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~ScriptedTracker() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  uint16_t port() const { return port_; }
+  int received() const { return received_.load(); }
+
+ private:
+  void Loop() {
+    while (!stop_) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 20) <= 0) continue;
+      uint8_t buf[9000];
+      sockaddr_in from{};
+      socklen_t len = sizeof(from);
+      const ssize_t n =
+          recvfrom(fd_, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
+      if (n < 0) continue;
+      const int index = received_++;
+      if (!policy_(index)) continue;
+      uint8_t out[tracker::kMaxReplyBytes];
+      const size_t size = handler_.Handle(
+          absl::Span<const uint8_t>(buf, static_cast<size_t>(n)),
+          tracker::SourceAddress::Ipv4(ntohl(from.sin_addr.s_addr), ntohs(from.sin_port)),
+          absl::Now(), absl::Span<uint8_t>(out, sizeof(out)));
+      if (send_stray_) {
+        // A late reply to some other transaction: the client must skip it.
+        v1::TrackerResponse stray;
+        stray.set_transaction_id(0xdeadbeef);
+        stray.mutable_error()->set_code(v1::TRACKER_ERROR_CODE_INTERNAL);
+        const std::string bytes = stray.SerializeAsString();
+        sendto(fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+        sendto(fd_, "junk", 4, 0, reinterpret_cast<sockaddr*>(&from), len);
+      }
+      if (size > 0) sendto(fd_, out, size, 0, reinterpret_cast<sockaddr*>(&from), len);
+    }
+  }
+
+  Policy policy_;
+  bool send_stray_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> received_{0};
+  tracker::SwarmRegistry registry_;
+  std::unique_ptr<tracker::ConnectionIdMinter> minter_;
+  tracker::RequestHandler handler_;
+  std::thread thread_;
+};
+
+std::unique_ptr<TrackerClient> Client(uint16_t port, absl::Duration timeout, int retries) {
+  auto client = TrackerClient::Create(
+      {.host = "127.0.0.1", .port = port, .initial_timeout = timeout, .max_retries = retries});
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? std::move(*client) : nullptr;
+}
+
+TEST(TrackerClientTest, SilentTrackerGivesUnavailableAfterBackoff) {
+  ScriptedTracker tracker([](int) { return false; });  // drops everything
+  auto client = Client(tracker.port(), absl::Milliseconds(20), /*retries=*/3);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<v1::GetStatsResponse> stats = client->GetStats();
+  EXPECT_EQ(stats.status().code(), absl::StatusCode::kUnavailable);
+  // 4 attempts waiting 20 + 40 + 80 + 160 ms: it cannot finish sooner.
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(300));
+  EXPECT_EQ(tracker.received(), 4);
+}
+
+TEST(TrackerClientTest, RetriesThroughLoss) {
+  // Drop the first connect and the first announce attempt.
+  ScriptedTracker tracker([](int n) { return n != 0 && n != 2; });
+  auto client = Client(tracker.port(), absl::Milliseconds(20), /*retries=*/3);
+  v1::AnnounceRequest a;
+  a.set_peer_id(1);
+  a.set_peer_key(2);
+  a.set_username("alice");
+  absl::StatusOr<v1::AnnounceResponse> reply = client->Announce(a);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->peer_count(), 1u);
+  EXPECT_EQ(tracker.received(), 4);
+}
+
+TEST(TrackerClientTest, IgnoresStrayAndJunkReplies) {
+  ScriptedTracker tracker([](int) { return true; }, /*send_stray=*/true);
+  auto client = Client(tracker.port(), absl::Seconds(5), /*retries=*/0);
+  absl::StatusOr<v1::GetStatsResponse> stats = client->GetStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(tracker.received(), 2);  // connect + get_stats, no retry needed
+}
+
+TEST(TrackerClientTest, MapsTrackerErrors) {
+  ScriptedTracker tracker([](int) { return true; });
+  auto client = Client(tracker.port(), absl::Seconds(5), 0);
+  v1::AnnounceRequest a;
+  a.set_peer_id(1);
+  a.set_peer_key(2);
+  a.set_username("alice");
+  ASSERT_TRUE(client->Announce(a).ok());
+  a.set_peer_id(3);
+  EXPECT_EQ(client->Announce(a).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(client->Leave(1, 99).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->Leave(7, 99).code(), absl::StatusCode::kNotFound);
+  a.set_username("bad name");
+  EXPECT_EQ(client->Announce(a).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::AnnounceRequest huge = a;
+  for (int i = 0; i < 100; ++i) huge.add_removed_root_hashes(std::string(100, 'x'));
+  EXPECT_EQ(client->Announce(huge).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(TrackerClientTest, RejectsBadOptions) {
+  EXPECT_EQ(TrackerClient::Create({.host = "127.0.0.1", .port = 0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(TrackerClient::Create({.host = "no such host.invalid", .port = 1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(TrackerClientTest, ReconnectsWhenTrackerRestartsWithNewSecret) {
+  const std::string dir = TestDir("restart");
+  auto first = TrackerProcess::Start({.dir = dir + "/a"});
+  ASSERT_TRUE(first.ok()) << first.status();
+  const uint16_t port = (*first)->port();
+  auto client = Client(port, absl::Milliseconds(200), 5);
+  v1::AnnounceRequest a;
+  a.set_peer_id(1);
+  a.set_peer_key(2);
+  a.set_username("alice");
+  ASSERT_TRUE(client->Announce(a).ok());
+  ASSERT_EQ((*first)->Stop(), 0);
+
+  // Same port, new random secret: the cached id is now forged to it.
+  auto second = TrackerProcess::Start({.dir = dir + "/b", .port = port});
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ((*second)->port(), port);
+  absl::StatusOr<v1::AnnounceResponse> reply = client->Announce(a);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  auto stats = client->GetStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->errors(), 1u);  // the one BAD_CONNECTION_ID before re-connecting
+  EXPECT_EQ(stats->announces(), 2u);
+}
+
+TEST(TrackerClientTest, ReconnectsBeforeTheIdExpires) {
+  // Ids live 1..2 s here; the client must re-connect on its own after the
+  // advertised lifetime, so the tracker never sees an expired id.
+  auto tracker = TrackerProcess::Start(
+      {.dir = TestDir("expiry_id"), .args = {"--connection-id-window-s", "1"}});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  auto client = Client((*tracker)->port(), absl::Milliseconds(200), 5);
+  const absl::Time end = absl::Now() + absl::Seconds(3);
+  int calls = 0;
+  while (absl::Now() < end) {
+    ASSERT_TRUE(client->GetStats().ok());
+    ++calls;
+    usleep(50'000);  // pacing of the calls, not a synchronisation
+  }
+  auto stats = client->GetStats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->errors(), 0u);
+  // More connects than one: requests = calls + 1 + connects.
+  EXPECT_GE(stats->requests(), static_cast<uint64_t>(calls + 1 + 3));
+}
+
+}  // namespace
+}  // namespace pytorrent
