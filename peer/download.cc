@@ -230,7 +230,10 @@ void Download::InitStorage(absl::Time now) {
     ApplyHoldings(session);
   }
   host_.OnServable(*this);
-  AdvanceFileHash(UINT32_MAX, nullptr);
+  std::vector<uint8_t>().swap(scratch_);
+  file_hasher_ =
+      std::make_unique<FileHasher>(file_->fd(), manifest_->size_bytes, manifest_->chunk_size_bytes);
+  AdvanceFileHash();
   if (scheduler_->Complete()) {
     Finalize(now);
     return;
@@ -299,7 +302,7 @@ void Download::OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time no
     auto it = sessions_.find(static_cast<uint32_t>(other));
     if (it != sessions_.end()) it->second.link->Cancel(root_bytes_, c);
   }
-  AdvanceFileHash(c, data);
+  AdvanceFileHash();
   host_.OnChunkStored(*this, c);
   if (scheduler_->Complete()) {
     Finalize(now);
@@ -308,26 +311,12 @@ void Download::OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time no
   PublishProgress(now, false);
 }
 
-void Download::AdvanceFileHash(uint32_t just_verified, const uint8_t* data) {
+void Download::AdvanceFileHash() {
   uint32_t count = manifest_->chunk_count();
-  while (hash_cursor_ < count && resume_->Test(hash_cursor_)) {
-    uint32_t length = manifest_->ChunkLength(hash_cursor_);
-    if (hash_cursor_ == just_verified && data != nullptr) {
-      file_hasher_.Update(absl::MakeConstSpan(data, length));
-    } else {
-      scratch_.resize(manifest_->chunk_size_bytes);
-      if (!file_
-               ->Read(manifest_->ChunkOffset(hash_cursor_), absl::MakeSpan(scratch_.data(), length))
-               .ok()) {
-        return;  // retried on the next chunk; Finalize re-reads if needed
-      }
-      file_hasher_.Update(absl::MakeConstSpan(scratch_.data(), length));
-    }
-    ++hash_cursor_;
-  }
-  if (scratch_.capacity() > 0 && hash_cursor_ == count) {
-    std::vector<uint8_t>().swap(scratch_);
-  }
+  while (hash_cursor_ < count && resume_->Test(hash_cursor_)) ++hash_cursor_;
+  uint64_t prefix =
+      hash_cursor_ == count ? manifest_->size_bytes : manifest_->ChunkOffset(hash_cursor_);
+  file_hasher_->AdvanceTo(prefix);
 }
 
 void Download::Pump(Session& session, absl::Time now) {
@@ -399,17 +388,13 @@ void Download::Finalize(absl::Time now) {
   // Every chunk is in: no more state saves; the state file goes away below.
   if (writer_ != nullptr) writer_->Stop();
   PublishProgress(now, true);
-  Sha256Digest digest{};
-  if (hash_cursor_ == manifest_->chunk_count()) {
-    digest = file_hasher_.Finish();
-  } else {
-    absl::StatusOr<Sha256Digest> all = file_->HashAll();
-    if (!all.ok()) {
-      Fail(all.status(), now);
-      return;
-    }
-    digest = *all;
+  absl::StatusOr<Sha256Digest> hashed = file_hasher_->Wait();
+  if (!hashed.ok()) hashed = file_->HashAll();
+  if (!hashed.ok()) {
+    Fail(hashed.status(), now);
+    return;
   }
+  Sha256Digest digest = *hashed;
   if (digest != manifest_->file_sha256) {
     ::unlink(ResumePath().c_str());
     ::unlink(PartialPath().c_str());
@@ -438,6 +423,7 @@ void Download::Fail(absl::Status status, absl::Time now) {
 void Download::Cancel(absl::Time now) {
   if (finished()) return;
   writer_.reset();
+  file_hasher_.reset();
   file_.reset();
   ::unlink(PartialPath().c_str());
   ::unlink(ResumePath().c_str());
