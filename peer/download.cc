@@ -223,13 +223,17 @@ void Download::InitStorage(absl::Time now) {
                 counters_.chunks_resumed, count);
     resume_dirty_ = true;
   }
+  writer_ = std::make_unique<ResumeWriter>(file_->fd(), ResumePath());
   state_ = v1::DOWNLOAD_STATE_DOWNLOADING;
   for (auto& [key, session] : sessions_) {
     scheduler_->AddPeer(session.handle);
     ApplyHoldings(session);
   }
   host_.OnServable(*this);
-  AdvanceFileHash(UINT32_MAX, nullptr);
+  std::vector<uint8_t>().swap(scratch_);
+  file_hasher_ =
+      std::make_unique<FileHasher>(file_->fd(), manifest_->size_bytes, manifest_->chunk_size_bytes);
+  AdvanceFileHash();
   if (scheduler_->Complete()) {
     Finalize(now);
     return;
@@ -298,7 +302,7 @@ void Download::OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time no
     auto it = sessions_.find(static_cast<uint32_t>(other));
     if (it != sessions_.end()) it->second.link->Cancel(root_bytes_, c);
   }
-  AdvanceFileHash(c, data);
+  AdvanceFileHash();
   host_.OnChunkStored(*this, c);
   if (scheduler_->Complete()) {
     Finalize(now);
@@ -307,26 +311,12 @@ void Download::OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time no
   PublishProgress(now, false);
 }
 
-void Download::AdvanceFileHash(uint32_t just_verified, const uint8_t* data) {
+void Download::AdvanceFileHash() {
   uint32_t count = manifest_->chunk_count();
-  while (hash_cursor_ < count && resume_->Test(hash_cursor_)) {
-    uint32_t length = manifest_->ChunkLength(hash_cursor_);
-    if (hash_cursor_ == just_verified && data != nullptr) {
-      file_hasher_.Update(absl::MakeConstSpan(data, length));
-    } else {
-      scratch_.resize(manifest_->chunk_size_bytes);
-      if (!file_
-               ->Read(manifest_->ChunkOffset(hash_cursor_), absl::MakeSpan(scratch_.data(), length))
-               .ok()) {
-        return;  // retried on the next chunk; Finalize re-reads if needed
-      }
-      file_hasher_.Update(absl::MakeConstSpan(scratch_.data(), length));
-    }
-    ++hash_cursor_;
-  }
-  if (scratch_.capacity() > 0 && hash_cursor_ == count) {
-    std::vector<uint8_t>().swap(scratch_);
-  }
+  while (hash_cursor_ < count && resume_->Test(hash_cursor_)) ++hash_cursor_;
+  uint64_t prefix =
+      hash_cursor_ == count ? manifest_->size_bytes : manifest_->ChunkOffset(hash_cursor_);
+  file_hasher_->AdvanceTo(prefix);
 }
 
 void Download::Pump(Session& session, absl::Time now) {
@@ -384,31 +374,27 @@ void Download::Tick(absl::Time now) {
 }
 
 void Download::PersistResume(absl::Time now, bool force) {
-  if (resume_ == nullptr || !resume_dirty_) return;
+  if (resume_ == nullptr || writer_ == nullptr || !resume_dirty_) return;
   if (!force && now - last_persist_ < options_.persist_interval) return;
-  // Data first: the state must never claim chunks that a power cut could lose.
-  if (file_ != nullptr) (void)file_->Sync();
-  if (absl::Status s = resume_->Save(ResumePath()); !s.ok()) {
-    PT_LOG_WARN("saving resume state: {}", s.ToString());
-  }
+  // The writer syncs the data before saving the state that claims it.
+  writer_->Submit(*resume_);
+  if (force) writer_->Flush();
   resume_dirty_ = false;
   last_persist_ = now;
 }
 
 void Download::Finalize(absl::Time now) {
   state_ = v1::DOWNLOAD_STATE_VERIFYING;
+  // Every chunk is in: no more state saves; the state file goes away below.
+  if (writer_ != nullptr) writer_->Stop();
   PublishProgress(now, true);
-  Sha256Digest digest{};
-  if (hash_cursor_ == manifest_->chunk_count()) {
-    digest = file_hasher_.Finish();
-  } else {
-    absl::StatusOr<Sha256Digest> all = file_->HashAll();
-    if (!all.ok()) {
-      Fail(all.status(), now);
-      return;
-    }
-    digest = *all;
+  absl::StatusOr<Sha256Digest> hashed = file_hasher_->Wait();
+  if (!hashed.ok()) hashed = file_->HashAll();
+  if (!hashed.ok()) {
+    Fail(hashed.status(), now);
+    return;
   }
+  Sha256Digest digest = *hashed;
   if (digest != manifest_->file_sha256) {
     ::unlink(ResumePath().c_str());
     ::unlink(PartialPath().c_str());
@@ -430,11 +416,14 @@ void Download::Fail(absl::Status status, absl::Time now) {
   PT_LOG_WARN("download {} failed: {}", options_.id, status.ToString());
   error_ = std::string(status.message());
   PersistResume(now, true);
+  if (writer_ != nullptr) writer_->Stop();
   Finish(v1::DOWNLOAD_STATE_FAILED, now);
 }
 
 void Download::Cancel(absl::Time now) {
   if (finished()) return;
+  writer_.reset();
+  file_hasher_.reset();
   file_.reset();
   ::unlink(PartialPath().c_str());
   ::unlink(ResumePath().c_str());

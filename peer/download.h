@@ -32,9 +32,11 @@
 #include "absl/time/time.h"
 #include "common/sha256.h"
 #include "peer/chunk_scheduler.h"
+#include "peer/file_hasher.h"
 #include "peer/manifest.h"
 #include "peer/partial_file.h"
 #include "peer/resume_state.h"
+#include "peer/resume_writer.h"
 #include "peer/zmq_leecher.h"
 #include "proto/admin.pb.h"
 #include "proto/tracker.pb.h"
@@ -154,7 +156,8 @@ class Download {
   void InitStorage(absl::Time now);
   void ApplyHoldings(Session& session);
   void OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time now);
-  void AdvanceFileHash(uint32_t just_verified, const uint8_t* data);
+  // Moves the whole-file hasher over the verified prefix.
+  void AdvanceFileHash();
   void Pump(Session& session, absl::Time now);
   void DropSession(PeerHandle handle, bool banned, absl::Time now);
   void PersistResume(absl::Time now, bool force);
@@ -175,9 +178,12 @@ class Download {
   std::unique_ptr<ChunkScheduler> scheduler_;
   std::unique_ptr<PartialFile> file_;
   std::unique_ptr<ResumeState> resume_;
+  // Declared after file_: destroyed (flushed) before the file closes.
+  std::unique_ptr<ResumeWriter> writer_;
   bool resume_dirty_ = false;
   absl::Time last_persist_ = absl::InfinitePast();
-  Sha256 file_hasher_;
+  // Declared after file_: stopped before the file closes.
+  std::unique_ptr<FileHasher> file_hasher_;
   uint32_t hash_cursor_ = 0;
   std::vector<uint8_t> scratch_;
   std::map<uint32_t, Session> sessions_;

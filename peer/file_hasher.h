@@ -1,0 +1,59 @@
+#ifndef PYTORRENT_PEER_FILE_HASHER_H_
+#define PYTORRENT_PEER_FILE_HASHER_H_
+
+// Computes a download's whole-file SHA-256 on a worker thread while chunks
+// are still arriving: the loop tells it how long the verified, written
+// prefix of the file is, and the worker reads (pread) and hashes up to there.
+// At completion the digest is ready almost at once, and the loop thread never
+// spends time on the second hash pass.
+//
+// Example:
+//   FileHasher hasher(file->fd(), manifest.size_bytes, manifest.chunk_size_bytes);
+//   hasher.AdvanceTo(prefix_bytes);        // after each verified chunk
+//   absl::StatusOr<Sha256Digest> d = hasher.Wait();  // once everything is in
+//
+// Thread-safe; owns one worker thread. The descriptor must outlive it.
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "common/sha256.h"
+
+namespace pytorrent::peer {
+
+class FileHasher {
+ public:
+  FileHasher(int fd, uint64_t size_bytes, uint32_t block_bytes);
+  ~FileHasher();
+  FileHasher(const FileHasher&) = delete;
+  FileHasher& operator=(const FileHasher&) = delete;
+
+  // Bytes [0, prefix_bytes) are final on disk. Never moves backwards.
+  void AdvanceTo(uint64_t prefix_bytes);
+  // Waits until the whole file is hashed (AdvanceTo(size) must have been
+  // called) and returns the digest; INTERNAL if a read failed.
+  absl::StatusOr<Sha256Digest> Wait();
+
+ private:
+  void Run();
+
+  const int fd_;
+  const uint64_t size_bytes_;
+  const uint32_t block_bytes_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t ready_ = 0;
+  uint64_t hashed_ = 0;
+  bool failed_ = false;
+  bool done_ = false;
+  bool stopping_ = false;
+  Sha256Digest digest_{};
+  std::thread worker_;
+};
+
+}  // namespace pytorrent::peer
+
+#endif  // PYTORRENT_PEER_FILE_HASHER_H_

@@ -1,0 +1,58 @@
+#ifndef PYTORRENT_PEER_RESUME_WRITER_H_
+#define PYTORRENT_PEER_RESUME_WRITER_H_
+
+// Saves a download's resume state off the loop thread: for each snapshot,
+// fdatasync the data file first (so the state never claims chunks a power cut
+// could lose), then write the state atomically. Only the newest pending
+// snapshot is kept: a slow disk delays saves, it never queues them.
+//
+// Example:
+//   ResumeWriter writer(file->fd(), state_dir + "/" + hex + ".resume");
+//   writer.Submit(resume_state);   // returns at once
+//   writer.Flush();                // waits until that snapshot is durable
+//
+// Thread-safe; owns one worker thread. The data descriptor must outlive it.
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "peer/resume_state.h"
+
+namespace pytorrent::peer {
+
+class ResumeWriter {
+ public:
+  ResumeWriter(int data_fd, std::string path);
+  ~ResumeWriter();
+  ResumeWriter(const ResumeWriter&) = delete;
+  ResumeWriter& operator=(const ResumeWriter&) = delete;
+
+  void Submit(const ResumeState& snapshot);
+  // Blocks until every snapshot submitted so far is saved (or failed).
+  void Flush();
+  // Flushes, then stops the worker; later Submits are ignored.
+  void Stop();
+  // Saves that failed (logged once each).
+  int failures() const;
+
+ private:
+  void Run();
+
+  const int data_fd_;
+  const std::string path_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::optional<ResumeState> pending_;
+  uint64_t submitted_ = 0;
+  uint64_t saved_ = 0;
+  int failures_ = 0;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace pytorrent::peer
+
+#endif  // PYTORRENT_PEER_RESUME_WRITER_H_

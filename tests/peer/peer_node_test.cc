@@ -1,0 +1,235 @@
+// PeerNode through its PeerControl surface: several nodes in one process,
+// real ZeroMQ on loopback, an in-memory tracker.
+#include "peer/peer_node.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "gtest/gtest.h"
+#include "tests/peer/fake_tracker_client.h"
+
+namespace pytorrent::peer {
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class PeerNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = std::string(getenv("TEST_TMPDIR")) + "/" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(base_);
+    registry_ = std::make_shared<FakeTrackerRegistry>();
+  }
+
+  // Writes a random shared file (mtime in the past, so it is stable at once).
+  std::string Share(const std::string& node, const std::string& name, size_t size, int seed) {
+    std::string dir = base_ + "/" + node + "/user/shared_files";
+    std::filesystem::create_directories(dir);
+    std::mt19937 rng(seed);
+    std::string data(size, '\0');
+    for (auto& c : data) c = static_cast<char>(rng());
+    std::ofstream(dir + "/" + name, std::ios::binary) << data;
+    struct timespec t = {::time(nullptr) - 60, 0};
+    struct timespec times[2] = {t, t};
+    ::utimensat(AT_FDCWD, (dir + "/" + name).c_str(), times, 0);
+    return data;
+  }
+
+  std::unique_ptr<PeerNode> Start(const std::string& node) {
+    PeerNodeOptions options;
+    options.home = base_ + "/" + node;
+    options.config.username = node;
+    options.config.chunk_size_kib = 16;
+    options.config.announce_interval_s = 1;
+    options.config_path = options.home + "/config/config.txt";
+    options.scan_interval = absl::Milliseconds(100);
+    options.scheduler.request_timeout = absl::Seconds(2);
+    auto started = PeerNode::Start(options, std::make_unique<FakeTrackerClient>(registry_));
+    EXPECT_TRUE(started.ok()) << started.status();
+    if (!started.ok()) return nullptr;
+    EXPECT_TRUE((*started)->WaitReady(absl::Seconds(10)).ok());
+    return *std::move(started);
+  }
+
+  // Waits for a terminal state; returns the final snapshot.
+  DownloadSnapshot AwaitEnd(PeerNode& node, uint64_t id) {
+    DownloadSnapshot snapshot;
+    absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      auto next = node.AwaitDownloadChange(id, snapshot.version, deadline);
+      EXPECT_TRUE(next.ok());
+      if (!next.ok()) break;
+      snapshot = *next;
+      auto s = snapshot.progress.state();
+      if (s == v1::DOWNLOAD_STATE_COMPLETED || s == v1::DOWNLOAD_STATE_FAILED ||
+          s == v1::DOWNLOAD_STATE_CANCELLED) {
+        break;
+      }
+    }
+    return snapshot;
+  }
+
+  std::string base_;
+  std::shared_ptr<FakeTrackerRegistry> registry_;
+};
+
+TEST_F(PeerNodeTest, TwoDownloadsAtOnceCompleteAndAreReseeded) {
+  std::string a = Share("seeder", "a.bin", 300 * 1024, 1);
+  std::string b = Share("seeder", "b.bin", 500 * 1024 + 7, 2);
+  auto seeder = Start("seeder");
+  auto leecher = Start("leecher");
+  ASSERT_NE(seeder, nullptr);
+  ASSERT_NE(leecher, nullptr);
+  EXPECT_EQ(seeder->ListSharedFiles().files_size(), 2);
+
+  v1::StartDownloadRequest by_name;
+  by_name.set_name("a.bin");
+  absl::StatusOr<uint64_t> first = leecher->StartDownload(by_name);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::string b_root;
+  v1::ListSharedFilesResponse listed = seeder->ListSharedFiles();
+  for (const auto& f : listed.files()) {
+    if (f.name() == "b.bin") b_root = f.root_hash();
+  }
+  v1::StartDownloadRequest by_root;
+  by_root.set_root_hash(b_root);
+  absl::StatusOr<uint64_t> second = leecher->StartDownload(by_root);
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(*first, *second);
+  // Asking again for an active download returns the same id.
+  EXPECT_EQ(*leecher->StartDownload(by_root), *second);
+
+  DownloadSnapshot end_a = AwaitEnd(*leecher, *first);
+  DownloadSnapshot end_b = AwaitEnd(*leecher, *second);
+  ASSERT_EQ(end_a.progress.state(), v1::DOWNLOAD_STATE_COMPLETED) << end_a.progress.error();
+  ASSERT_EQ(end_b.progress.state(), v1::DOWNLOAD_STATE_COMPLETED) << end_b.progress.error();
+  EXPECT_EQ(end_a.progress.file_sha256(), DigestToBytes(Sha256::Of(a)));
+  EXPECT_EQ(end_b.progress.bytes_done(), b.size());
+  EXPECT_EQ(ReadAll(base_ + "/leecher/user/downloads/a.bin"), a);
+  EXPECT_EQ(ReadAll(base_ + "/leecher/user/downloads/b.bin"), b);
+  EXPECT_EQ(end_a.progress.path(), base_ + "/leecher/user/downloads/a.bin");
+  EXPECT_EQ(leecher->ListDownloads().downloads_size(), 2);
+  EXPECT_EQ(leecher->GetStatus().downloaded_bytes(), a.size() + b.size());
+  EXPECT_EQ(leecher->GetStatus().active_downloads(), 0u);
+  // Re-seeded: listed as shared and now offered by two peers.
+  EXPECT_EQ(leecher->ListSharedFiles().files_size(), 2);
+  auto counters = leecher->GetDownloadCounters(*first);
+  ASSERT_TRUE(counters.ok());
+  EXPECT_EQ(counters->chunks_fetched, 19u);  // ceil(300 KiB / 16 KiB)
+  EXPECT_FALSE(ReadAll(base_ + "/leecher/logs/download.log").empty());
+
+  // Already held now.
+  v1::StartDownloadRequest again;
+  again.set_name("a.bin");
+  again.set_root_hash(end_a.progress.root_hash());
+  EXPECT_EQ(leecher->StartDownload(again).status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(PeerNodeTest, AwaitReturnsAtDeadlineAndCancelStopsADownload) {
+  auto leecher = Start("lonely");
+  ASSERT_NE(leecher, nullptr);
+  EXPECT_EQ(leecher->AwaitDownloadChange(99, 0, absl::Now()).status().code(),
+            absl::StatusCode::kNotFound);
+  v1::StartDownloadRequest request;
+  request.set_root_hash(DigestToBytes(Sha256::Of("nobody has this")));
+  absl::StatusOr<uint64_t> id = leecher->StartDownload(request);
+  ASSERT_TRUE(id.ok());
+  auto now = leecher->AwaitDownloadChange(*id, 0, absl::Now() + absl::Seconds(5));
+  ASSERT_TRUE(now.ok());
+  // Nothing changes without peers: the wait ends at its deadline.
+  absl::Time before = absl::Now();
+  auto later =
+      leecher->AwaitDownloadChange(*id, now->version + 100, absl::Now() + absl::Milliseconds(300));
+  ASSERT_TRUE(later.ok());
+  EXPECT_GE(absl::Now() - before, absl::Milliseconds(250));
+  EXPECT_EQ(later->progress.state(), v1::DOWNLOAD_STATE_STARTING);
+  ASSERT_TRUE(leecher->CancelDownload(*id).ok());
+  EXPECT_EQ(AwaitEnd(*leecher, *id).progress.state(), v1::DOWNLOAD_STATE_CANCELLED);
+  EXPECT_EQ(leecher->CancelDownload(12345).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(PeerNodeTest, StartDownloadValidatesItsInput) {
+  Share("seeder", "x.bin", 1000, 3);
+  auto seeder = Start("seeder");
+  ASSERT_NE(seeder, nullptr);
+  v1::StartDownloadRequest bad_root;
+  bad_root.set_root_hash("short");
+  EXPECT_EQ(seeder->StartDownload(bad_root).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::StartDownloadRequest bad_name;
+  bad_name.set_name("../etc/passwd");
+  EXPECT_EQ(seeder->StartDownload(bad_name).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::StartDownloadRequest missing;
+  missing.set_name("missing.bin");
+  EXPECT_EQ(seeder->StartDownload(missing).status().code(), absl::StatusCode::kNotFound);
+  v1::StartDownloadRequest own;
+  own.set_name("x.bin");
+  EXPECT_EQ(seeder->StartDownload(own).status().code(), absl::StatusCode::kAlreadyExists);
+  registry_->mu.lock();
+  registry_->down = true;
+  registry_->mu.unlock();
+  EXPECT_EQ(seeder->StartDownload(missing).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(seeder->GetStatus().tracker_reachable());
+}
+
+TEST_F(PeerNodeTest, ShareFileUsernameAndSeedingSwitch) {
+  auto node = Start("alice");
+  auto other = Start("bob");
+  ASSERT_NE(node, nullptr);
+  std::string outside = base_ + "/outside.txt";
+  std::ofstream(outside) << "shared via admin";
+  absl::StatusOr<v1::SharedFile> shared = node->ShareFile(outside);
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->file_sha256(), DigestToBytes(Sha256::Of("shared via admin")));
+  EXPECT_EQ(ReadAll(base_ + "/alice/user/shared_files/outside.txt"), "shared via admin");
+  EXPECT_EQ(node->ShareFile(outside).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(node->ShareFile("relative.txt").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(node->ShareFile(base_ + "/nope").status().code(), absl::StatusCode::kNotFound);
+
+  EXPECT_EQ(node->ChangeUsername("bob").code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(node->ChangeUsername("bad name").code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(node->ChangeUsername("alice2").ok());
+  EXPECT_EQ(node->GetStatus().username(), "alice2");
+  EXPECT_NE(ReadAll(base_ + "/alice/config/config.txt").find("username=alice2"), std::string::npos);
+
+  // The live scan announces the new file; switching seeding off withdraws it.
+  auto announced = [&](bool want) {
+    absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      {
+        std::lock_guard<std::mutex> lock(registry_->mu);
+        bool has = false;
+        for (const auto& [id, peer] : registry_->peers) {
+          has = has || peer.files.count(shared->root_hash()) > 0;
+        }
+        if (has == want) return true;
+      }
+      usleep(20'000);  // polling interval of the deadline wait
+    }
+    return false;
+  };
+  EXPECT_TRUE(announced(true));
+  ASSERT_TRUE(node->SetSeeding(shared->root_hash(), false).ok());
+  EXPECT_TRUE(announced(false));
+  EXPECT_FALSE(node->ListSharedFiles().files(0).seeding());
+  ASSERT_TRUE(node->SetSeeding(shared->root_hash(), true).ok());
+  EXPECT_TRUE(announced(true));
+  EXPECT_EQ(node->SetSeeding(std::string(32, 'z'), true).code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(node->Disconnect().ok());
+  EXPECT_TRUE(node->stop_requested());
+}
+
+}  // namespace
+}  // namespace pytorrent::peer
