@@ -445,6 +445,7 @@ int main(int argc, char** argv) {
     const int64_t registered_rss_kib = StatusKib(pid, "VmRSS");
 
     const double cpu_before = CpuSeconds(pid);
+    const double self_cpu_before = CpuSeconds(getpid());
     const int64_t start = NowNs();
     const int64_t end = start + int64_t{config.seconds} * 1'000'000'000;
     run_all([&](int c) {
@@ -455,6 +456,7 @@ int main(int argc, char** argv) {
     const double elapsed = static_cast<double>(NowNs() - start) / 1e9;
     const int64_t peak_kib = StatusKib(pid, "VmHWM");
     const double tracker_cpu = CpuSeconds(pid) - cpu_before;
+    const double bench_cpu = CpuSeconds(getpid()) - self_cpu_before;
 
     uint64_t announces = 0, requests = 0, errors = 0, reg_errors = 0, reg_announces = 0;
     std::vector<uint32_t> all;
@@ -494,6 +496,8 @@ int main(int argc, char** argv) {
     absl::StrAppendFormat(&json, ", \"tracker_cpu_s\":%.2f, \"tracker_cpu_us_per_request\":%.2f",
                           tracker_cpu,
                           tracker_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
+    absl::StrAppendFormat(&json, ", \"bench_cpu_us_per_request\":%.2f",
+                          bench_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
     absl::StrAppendFormat(
         &json, ", \"clients\":%d, \"window\":%d, \"io_threads\":%d, \"batch_sched\":%s",
         config.clients, config.window, config.io_threads, config.batch_sched ? "true" : "false");
