@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -298,7 +299,9 @@ void ZmqSeeder::BroadcastHave(const Sha256Digest& root, uint32_t chunk) {
   v1::PeerMessage have;
   have.mutable_have()->set_root_hash(DigestToBytes(root));
   have.mutable_have()->set_chunk_index(chunk);
-  for (const std::string& identity : it->second) SendHeader(identity, have);
+  // A failed send forgets the peer (DropQueued edits the set): iterate a copy.
+  std::vector<std::string> identities(it->second.begin(), it->second.end());
+  for (const std::string& identity : identities) SendHeader(identity, have);
 }
 
 }  // namespace pytorrent::peer
