@@ -58,6 +58,7 @@ AdminClient::AdminClient(std::string target, std::shared_ptr<grpc::Channel> chan
     : target_(std::move(target)),
       channel_(std::move(channel)),
       stub_(v1::PeerAdmin::NewStub(channel_)),
+      tracker_stub_(v1::TrackerAdmin::NewStub(channel_)),
       timeout_(timeout) {}
 
 void AdminClient::Prepare(grpc::ClientContext& context) const {
@@ -84,6 +85,16 @@ absl::Status AdminClient::Failed(const grpc::Status& status) const {
   if (transport) {
     return absl::UnavailableError(absl::StrCat("cannot reach the node at ", target_,
                                                " (is the peer running? check --home/--socket)"));
+  }
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the node at ", target_, " did not answer within ", absl::FormatDuration(timeout_)));
+  }
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    return absl::UnimplementedError(
+        absl::StrCat(target_,
+                     " does not serve this call: is it a tracker (use `cli tracker ...`) or a peer "
+                     "node (drop `tracker`)?"));
   }
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     return absl::UnauthenticatedError(
@@ -240,6 +251,57 @@ absl::Status AdminClient::Disconnect() {
   Prepare(ctx);
   v1::DisconnectResponse response;
   grpc::Status s = stub_->Disconnect(&ctx, v1::DisconnectRequest(), &response);
+  return s.ok() ? absl::OkStatus() : Failed(s);
+}
+
+absl::StatusOr<v1::TrackerStats> AdminClient::GetTrackerStats() {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  v1::TrackerStats response;
+  grpc::Status s = tracker_stub_->GetTrackerStats(&ctx, v1::GetTrackerStatsRequest(), &response);
+  if (!s.ok()) return Failed(s);
+  return response;
+}
+
+absl::StatusOr<v1::ListSwarmsResponse> AdminClient::ListSwarms() {
+  v1::ListSwarmsResponse all;
+  v1::ListSwarmsRequest request;
+  for (int page = 0; page < 1000; ++page) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    v1::ListSwarmsResponse response;
+    grpc::Status s = tracker_stub_->ListSwarms(&ctx, request, &response);
+    if (!s.ok()) return Failed(s);
+    for (v1::FileSummary& f : *response.mutable_swarms()) *all.add_swarms() = std::move(f);
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  return all;
+}
+
+absl::StatusOr<v1::ListTrackerPeersResponse> AdminClient::ListTrackerPeers() {
+  v1::ListTrackerPeersResponse all;
+  v1::ListTrackerPeersRequest request;
+  for (int page = 0; page < 1000; ++page) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    v1::ListTrackerPeersResponse response;
+    grpc::Status s = tracker_stub_->ListTrackerPeers(&ctx, request, &response);
+    if (!s.ok()) return Failed(s);
+    for (v1::PeerInfo& p : *response.mutable_peers()) *all.add_peers() = std::move(p);
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  return all;
+}
+
+absl::Status AdminClient::EvictPeer(uint64_t peer_id) {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  v1::EvictPeerRequest request;
+  request.set_peer_id(peer_id);
+  v1::EvictPeerResponse response;
+  grpc::Status s = tracker_stub_->EvictPeer(&ctx, request, &response);
   return s.ok() ? absl::OkStatus() : Failed(s);
 }
 

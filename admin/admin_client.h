@@ -1,7 +1,7 @@
 #ifndef PYTORRENT_ADMIN_ADMIN_CLIENT_H_
 #define PYTORRENT_ADMIN_ADMIN_CLIENT_H_
 
-// The CLI's gRPC client for PeerAdmin: one method per RPC, each bounded by a
+// The CLI's gRPC client for PeerAdmin (and TrackerAdmin): one method per RPC, each bounded by a
 // deadline (except the download watch), errors as absl::Status. When the
 // node cannot be reached at all the status is UNAVAILABLE with a message that
 // names the address and suggests what to check.
@@ -60,6 +60,13 @@ class AdminClient {
   absl::Status UpdateSettings(const v1::UpdateSettingsRequest& request);
   absl::Status Disconnect();
 
+  // TrackerAdmin (when the target is a tracker's admin socket). The list
+  // calls follow every page.
+  absl::StatusOr<v1::TrackerStats> GetTrackerStats();
+  absl::StatusOr<v1::ListSwarmsResponse> ListSwarms();
+  absl::StatusOr<v1::ListTrackerPeersResponse> ListTrackerPeers();
+  absl::Status EvictPeer(uint64_t peer_id);
+
  private:
   AdminClient(std::string target, std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
   void Prepare(grpc::ClientContext& context) const;
@@ -69,6 +76,7 @@ class AdminClient {
   std::string target_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PeerAdmin::Stub> stub_;
+  std::unique_ptr<v1::TrackerAdmin::Stub> tracker_stub_;
   absl::Duration timeout_;
 };
 

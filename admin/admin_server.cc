@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/functional/any_invocable.h"
@@ -108,7 +109,10 @@ class AdminServerImpl final : public AdminServer {
   AdminServerImpl(std::string service_name, ServiceFactory make_service)
       : service_name_(std::move(service_name)), service_(make_service(drain_)) {}
 
-  ~AdminServerImpl() override { Shutdown(absl::Seconds(2)); }
+  ~AdminServerImpl() override {
+    Shutdown(absl::Seconds(2));
+    if (background_stop_.joinable()) background_stop_.join();
+  }
 
   absl::Status Start(const AdminServerOptions& options) {
     if (options.unix_socket_path.empty() && options.tcp_address.empty()) {
@@ -124,6 +128,23 @@ class AdminServerImpl final : public AdminServer {
     builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
     builder.RegisterService(service_.get());
 
+    // TLS files first: a bad one must not leave anything behind.
+    std::shared_ptr<grpc::ServerCredentials> tls_creds;
+    if (!options.tcp_address.empty()) {
+      if (options.tls_cert_file.empty() || options.tls_key_file.empty() || options.token.empty()) {
+        return Err(absl::StatusCode::kInvalidArgument,
+                   "a TCP admin listener requires a TLS certificate file, a TLS key file and a "
+                   "token (config keys admin_tls_cert, admin_tls_key, admin_token_file)");
+      }
+      absl::StatusOr<std::string> cert = ReadPemFile(options.tls_cert_file, "certificate");
+      if (!cert.ok()) return cert.status();
+      absl::StatusOr<std::string> key = ReadPemFile(options.tls_key_file, "key");
+      if (!key.ok()) return key.status();
+      grpc::SslServerCredentialsOptions ssl;
+      ssl.pem_key_cert_pairs.push_back({*key, *cert});
+      tls_creds = grpc::SslServerCredentials(ssl);
+      tls_creds->SetAuthMetadataProcessor(std::make_shared<BearerTokenAuth>(options.token));
+    }
     std::string bind_path = options.unix_socket_path;
     if (!options.unix_socket_path.empty()) {
       if (absl::Status s = PrepareSocketPath(options.unix_socket_path); !s.ok()) return s;
@@ -143,22 +164,8 @@ class AdminServerImpl final : public AdminServer {
       builder.AddListeningPort("unix:" + bind_path, grpc::InsecureServerCredentials());
     }
     int selected_port = 0;
-    if (!options.tcp_address.empty()) {
-      if (options.tls_cert_file.empty() || options.tls_key_file.empty() || options.token.empty()) {
-        return Err(absl::StatusCode::kInvalidArgument,
-                   "a TCP admin listener requires a TLS certificate file, a TLS key file and a "
-                   "token (admin_tls_cert, admin_tls_key, admin_token)");
-      }
-      absl::StatusOr<std::string> cert = ReadPemFile(options.tls_cert_file, "certificate");
-      if (!cert.ok()) return cert.status();
-      absl::StatusOr<std::string> key = ReadPemFile(options.tls_key_file, "key");
-      if (!key.ok()) return key.status();
-      grpc::SslServerCredentialsOptions ssl;
-      ssl.pem_key_cert_pairs.push_back({*key, *cert});
-      std::shared_ptr<grpc::ServerCredentials> creds = grpc::SslServerCredentials(ssl);
-      creds->SetAuthMetadataProcessor(std::make_shared<BearerTokenAuth>(options.token));
-      builder.AddListeningPort(options.tcp_address, creds, &selected_port);
-    }
+    if (tls_creds != nullptr)
+      builder.AddListeningPort(options.tcp_address, tls_creds, &selected_port);
 
     server_ = builder.BuildAndStart();
     if (server_ == nullptr) {
@@ -222,6 +229,17 @@ class AdminServerImpl final : public AdminServer {
       shut_down_ = true;
     }
     if (server_ == nullptr) return;
+    if (AdminHandlerScope::InHandler()) {
+      // Waiting here would wait for our own call: stop in the background.
+      background_stop_ = std::thread([this, grace] { Stop(grace); });
+      return;
+    }
+    Stop(grace);
+  }
+  using AdminServer::Shutdown;
+
+ private:
+  void Stop(absl::Duration grace) {
     if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
       // Sets every service NOT_SERVING and tells health watchers so.
       health->Shutdown();
@@ -241,9 +259,7 @@ class AdminServerImpl final : public AdminServer {
     }
     PT_LOG_INFO("admin server ({}) stopped", service_name_);
   }
-  using AdminServer::Shutdown;
 
- private:
   const std::string service_name_;
   DrainSignal drain_;  // before service_, which refers to it
   std::unique_ptr<grpc::Service> service_;
@@ -254,6 +270,7 @@ class AdminServerImpl final : public AdminServer {
   int tcp_port_ = 0;
   absl::Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread background_stop_;  // Shutdown() called from inside an admin call
 };
 
 }  // namespace

@@ -43,8 +43,11 @@ class AdminServer {
   virtual ~AdminServer() = default;
   // The TCP port actually bound, or 0 without a TCP listener.
   virtual int tcp_port() const = 0;
-  // Flips health to NOT_SERVING, lets calls in flight finish for at most
-  // `grace`, then stops. Idempotent.
+  // Flips health to NOT_SERVING, ends download watches, lets calls in flight
+  // finish for at most `grace`, then stops and removes the Unix socket.
+  // Idempotent. Blocks until stopped, except when called from inside an
+  // admin call (e.g. from PeerControl::Disconnect): then it returns at once
+  // and the stop completes in the background (joined by the destructor).
   virtual void Shutdown(absl::Duration grace = absl::Seconds(2)) = 0;
 };
 

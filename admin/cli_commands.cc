@@ -3,11 +3,16 @@
 #include <filesystem>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "admin/cli_format.h"
 #include "common/names.h"
 #include "common/sha256.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver_util.h"
 
 namespace pytorrent::admin {
 
@@ -21,12 +26,25 @@ int ExitCodeFor(const absl::Status& status) {
 }
 
 std::string ToJson(const google::protobuf::Message& message) {
+  // Deterministic serialization sorts map keys, so the JSON is stable.
+  std::string binary;
+  {
+    google::protobuf::io::StringOutputStream stream(&binary);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!message.SerializeToCodedStream(&coded)) return "{}";
+  }
+  static google::protobuf::util::TypeResolver* const resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool());
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
   std::string json;
-  if (!google::protobuf::util::MessageToJsonString(message, &json, options).ok()) return "{}";
-  return json;
+  const auto status = google::protobuf::util::BinaryToJsonString(
+      resolver, "type.googleapis.com/" + message.GetDescriptor()->full_name(), binary, &json,
+      options);
+  return status.ok() ? json : "{}";
 }
 
 int CliCommands::Fail(const absl::Status& status) {
@@ -88,8 +106,10 @@ int CliCommands::Download(const std::string& name_or_root, bool wait, bool overw
   absl::StatusOr<v1::DownloadProgress> last =
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
         if (live) {
+          const std::string name = SanitizeForTerminal(p.name()) + " ";
+          const int prefix = static_cast<int>(DisplayWidth(name));
           term_->ShowProgress(
-              absl::StrCat(SanitizeForTerminal(p.name()), " ", RenderProgressBar(ViewOf(p), 30)));
+              name + RenderProgressBar(ViewOf(p), ProgressBarWidth(term_->Columns(), prefix)));
         }
       });
   if (live) term_->EndProgress();
@@ -153,6 +173,43 @@ int CliCommands::Cancel(uint64_t download_id) {
     out_ << ToJson(v1::CancelDownloadResponse()) << "\n";
   } else {
     out_ << "cancelled download " << download_id << "\n";
+  }
+  return kExitOk;
+}
+
+int CliCommands::TrackerStats() {
+  absl::StatusOr<v1::TrackerStats> stats = client_.GetTrackerStats();
+  if (!stats.ok()) return Fail(stats.status());
+  out_ << (options_.json ? ToJson(*stats) + "\n" : FormatTrackerStats(*stats));
+  return kExitOk;
+}
+
+int CliCommands::TrackerSwarms() {
+  absl::StatusOr<v1::ListSwarmsResponse> swarms = client_.ListSwarms();
+  if (!swarms.ok()) return Fail(swarms.status());
+  out_ << (options_.json ? ToJson(*swarms) + "\n" : FormatSwarms(*swarms));
+  return kExitOk;
+}
+
+int CliCommands::TrackerPeers() {
+  absl::StatusOr<v1::ListTrackerPeersResponse> peers = client_.ListTrackerPeers();
+  if (!peers.ok()) return Fail(peers.status());
+  out_ << (options_.json ? ToJson(*peers) + "\n" : FormatTrackerPeers(*peers));
+  return kExitOk;
+}
+
+int CliCommands::TrackerEvict(const std::string& peer_id) {
+  uint64_t id = 0;
+  if (peer_id.empty() || peer_id.size() > 16 ||
+      !absl::SimpleHexAtoi(absl::string_view(peer_id.data(), peer_id.size()), &id) || id == 0) {
+    return Fail(absl::InvalidArgumentError(
+        "PEER_ID must be the 16 hex digits shown by `cli tracker peers`"));
+  }
+  if (absl::Status s = client_.EvictPeer(id); !s.ok()) return Fail(s);
+  if (options_.json) {
+    out_ << ToJson(v1::EvictPeerResponse()) << "\n";
+  } else {
+    out_ << "evicted peer " << SanitizeForTerminal(peer_id) << "\n";
   }
   return kExitOk;
 }

@@ -58,6 +58,12 @@ class CliCommands {
   int Rename(const std::string& new_username);
   int Disconnect();
   int Cancel(uint64_t download_id);
+  // Against a tracker's admin socket.
+  int TrackerStats();
+  int TrackerSwarms();
+  int TrackerPeers();
+  // `peer_id`: 16 hex digits as shown by TrackerPeers.
+  int TrackerEvict(const std::string& peer_id);
 
  private:
   int Fail(const absl::Status& status);

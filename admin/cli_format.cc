@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -127,6 +128,12 @@ std::string RenderProgressBar(const ProgressView& view, int bar_width) {
                       "  seeders ", view.seeders);
 }
 
+int ProgressBarWidth(int terminal_columns, int prefix_columns) {
+  // "[...]" + "  100.0%  9999.99 MB/s  ETA 99:59:59  seeders 9999" is at most 53.
+  constexpr int kTextAfterBar = 53;
+  return std::clamp(terminal_columns - prefix_columns - kTextAfterBar - 1, 10, 40);
+}
+
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows,
                         const std::vector<Align>& align) {
   std::vector<size_t> widths;
@@ -249,6 +256,59 @@ std::string FormatDownloadResult(const v1::DownloadProgress& p) {
       return absl::StrCat(StateName(p.state()), " ", name, " ",
                           FormatPercent(p.bytes_done(), p.size_bytes()), "\n");
   }
+}
+
+std::string FormatContributions(const v1::DownloadProgress& progress) {
+  std::string out;
+  for (const v1::PeerContribution& c : progress.peers()) {
+    out += out.empty() ? "from " : ", ";
+    out += absl::StrCat(c.username().empty() ? PeerIdHex(c.peer_id()) : Sanitized(c.username()),
+                        " ", FormatBytes(c.bytes_received()));
+    if (c.strikes() > 0 || c.banned()) {
+      out += absl::StrCat(" (", Plural(c.strikes(), "strike", "strikes"),
+                          c.banned() ? ", banned)" : ")");
+    }
+  }
+  return out;
+}
+
+std::string FormatTrackerStats(const v1::TrackerStats& s) {
+  std::vector<std::vector<std::string>> rows = {
+      {"peers", absl::StrCat(s.peers())},
+      {"files", absl::StrCat(s.files())},
+      {"requests", absl::StrCat(s.requests())},
+      {"announces", absl::StrCat(s.announces())},
+      {"announces/s", absl::StrFormat("%.1f", s.announces_per_s())},
+      {"uptime", FormatEta(s.uptime_seconds())},
+  };
+  // Sorted, so the output is stable.
+  std::map<std::string, uint64_t> errors(s.errors_by_kind().begin(), s.errors_by_kind().end());
+  for (const auto& [kind, count] : errors) {
+    rows.push_back({"errors: " + Sanitized(kind), absl::StrCat(count)});
+  }
+  return RenderTable(rows, {});
+}
+
+std::string FormatSwarms(const v1::ListSwarmsResponse& swarms) {
+  if (swarms.swarms().empty()) return "no files are registered on the tracker\n";
+  std::vector<std::vector<std::string>> rows = {{"NAME", "SIZE", "SEEDERS", "LEECHERS", "ROOT"}};
+  for (const v1::FileSummary& f : swarms.swarms()) {
+    rows.push_back({Sanitized(f.name()), FormatBytes(f.size_bytes()), absl::StrCat(f.seeders()),
+                    absl::StrCat(f.leechers()), ShortHex(f.root_hash())});
+  }
+  return RenderTable(rows, {Align::kLeft, Align::kRight, Align::kRight, Align::kRight}) +
+         Plural(swarms.swarms_size(), "swarm", "swarms") + "\n";
+}
+
+std::string FormatTrackerPeers(const v1::ListTrackerPeersResponse& peers) {
+  if (peers.peers().empty()) return "no peers are registered on the tracker\n";
+  std::vector<std::vector<std::string>> rows = {{"USERNAME", "PEER ID", "FILES", "ENDPOINT"}};
+  for (const v1::PeerInfo& p : peers.peers()) {
+    rows.push_back({Sanitized(p.username()), PeerIdHex(p.peer_id()), absl::StrCat(p.file_count()),
+                    Sanitized(p.chunk_endpoint())});
+  }
+  return RenderTable(rows, {Align::kLeft, Align::kLeft, Align::kRight}) +
+         Plural(peers.peers_size(), "peer", "peers") + "\n";
 }
 
 }  // namespace pytorrent::admin

@@ -50,6 +50,9 @@ ProgressView ViewOf(const v1::DownloadProgress& progress);
 // "[#####-----]  50.0%  2.50 MB/s  ETA 0:06  seeders 3" with `bar_width`
 // cells between the brackets.
 std::string RenderProgressBar(const ProgressView& view, int bar_width);
+// The bar width that keeps a progress line (bar plus `prefix_columns` of
+// text before it) within `terminal_columns`, never wrapping: 10 to 40 cells.
+int ProgressBarWidth(int terminal_columns, int prefix_columns);
 
 enum class Align { kLeft, kRight };
 // Aligns `rows` in columns separated by two spaces; trailing spaces are
@@ -67,6 +70,12 @@ std::string FormatDownloads(const v1::ListDownloadsResponse& downloads);
 // The final line(s) of a download: completed with its verified SHA-256 and
 // path, or why it failed.
 std::string FormatDownloadResult(const v1::DownloadProgress& progress);
+// "from alice 10.5 MB, bob 10.5 MB (2 strikes, banned)" or "" without peers.
+std::string FormatContributions(const v1::DownloadProgress& progress);
+// Tracker admin replies.
+std::string FormatTrackerStats(const v1::TrackerStats& stats);
+std::string FormatSwarms(const v1::ListSwarmsResponse& swarms);
+std::string FormatTrackerPeers(const v1::ListTrackerPeersResponse& peers);
 
 }  // namespace pytorrent::admin
 

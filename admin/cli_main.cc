@@ -22,9 +22,10 @@ namespace {
 
 using namespace pytorrent::admin;  // NOLINT: main's file only
 
-std::string DefaultHome() {
+// `$HOME/.pytorrent/<component>`, as the peer and tracker default to.
+std::string DefaultHome(const char* component) {
   const char* home = std::getenv("HOME");
-  return std::string(home != nullptr && home[0] != '\0' ? home : ".") + "/.pytorrent/node";
+  return std::string(home != nullptr && home[0] != '\0' ? home : ".") + "/.pytorrent/" + component;
 }
 
 // gRPC core logs transport failures on stderr itself; the CLI reports every
@@ -43,7 +44,7 @@ int Main(int argc, char** argv) {
   app.fallthrough();  // global flags are accepted after the subcommand too
   app.require_subcommand(0, 1);
 
-  std::string home = DefaultHome();
+  std::string home = DefaultHome("node");
   std::string socket_path;
   std::string addr;
   std::string token;
@@ -97,6 +98,16 @@ int Main(int argc, char** argv) {
       ->add_option("NEW", new_name, "the new username: 1-32 of [A-Za-z0-9_.-]")
       ->required();
   app.add_subcommand("disconnect", "leave the tracker and stop the node (menu 5)");
+  CLI::App* tracker = app.add_subcommand(
+      "tracker", "administer a tracker (default socket $HOME/.pytorrent/tracker/state/admin.sock)");
+  tracker->require_subcommand(1);
+  tracker->add_subcommand("stats", "tracker counters");
+  tracker->add_subcommand("swarms", "files registered on the tracker with seeders and leechers");
+  tracker->add_subcommand("peers", "peers registered on the tracker");
+  std::string evict_id;
+  tracker->add_subcommand("evict", "remove a peer from the tracker at once")
+      ->add_option("PEER_ID", evict_id, "16 hex digits, as `cli tracker peers` shows")
+      ->required();
   uint64_t cancel_id = 0;
   app.add_subcommand("cancel", "stop a download and delete its partial file")
       ->add_option("ID", cancel_id, "the download id (see `downloads`)")
@@ -114,8 +125,12 @@ int Main(int argc, char** argv) {
     options.target = addr;
     options.token = token;
     options.tls_ca_file = tls_ca;
+  } else if (!socket_path.empty()) {
+    options.target = "unix:" + socket_path;
+  } else if (tracker->parsed() && home_opt->count() == 0) {
+    options.target = "unix:" + DefaultHome("tracker") + "/state/admin.sock";
   } else {
-    options.target = "unix:" + (socket_path.empty() ? home + "/state/admin.sock" : socket_path);
+    options.target = "unix:" + home + "/state/admin.sock";
   }
   absl::StatusOr<std::unique_ptr<AdminClient>> client = AdminClient::Create(options);
   if (!client.ok()) {
@@ -154,6 +169,13 @@ int Main(int argc, char** argv) {
   if (name == "rename") return commands.Rename(new_name);
   if (name == "disconnect") return commands.Disconnect();
   if (name == "cancel") return commands.Cancel(cancel_id);
+  if (name == "tracker") {
+    const std::string sub = tracker->get_subcommands().front()->get_name();
+    if (sub == "stats") return commands.TrackerStats();
+    if (sub == "swarms") return commands.TrackerSwarms();
+    if (sub == "peers") return commands.TrackerPeers();
+    if (sub == "evict") return commands.TrackerEvict(evict_id);
+  }
   std::cerr << "cli: unknown subcommand " << name << "\n";
   return kExitUsage;
 }

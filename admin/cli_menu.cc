@@ -204,7 +204,8 @@ absl::Status CliMenu::DownloadFile() {
       "\n");
   absl::StatusOr<v1::DownloadProgress> last =
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
-        term_.ShowProgress(term_.Colour(RenderProgressBar(ViewOf(p), 40), Colour::kCyan));
+        term_.ShowProgress(term_.Colour(
+            RenderProgressBar(ViewOf(p), ProgressBarWidth(term_.Columns(), 0)), Colour::kCyan));
       });
   if (!last.ok()) {
     term_.EndProgress();
@@ -217,7 +218,8 @@ absl::Status CliMenu::DownloadFile() {
   }
   // The finished bar, in green, replaces the live one (or is the only one
   // without effects).
-  const std::string bar = term_.Colour(RenderProgressBar(ViewOf(*last), 40), Colour::kGreen);
+  const std::string bar = term_.Colour(
+      RenderProgressBar(ViewOf(*last), ProgressBarWidth(term_.Columns(), 0)), Colour::kGreen);
   if (term_.effects()) {
     term_.ShowProgress(bar);
     term_.EndProgress();
@@ -228,6 +230,9 @@ absl::Status CliMenu::DownloadFile() {
       term_.WithEmoji(term_.Colour(
           absl::StrCat("Download complete: ", SanitizeForTerminal(last->name())), Colour::kGreen)) +
       "\n");
+  if (const std::string from = FormatContributions(*last); !from.empty()) {
+    term_.Print(term_.Colour(from, Colour::kDim) + "\n");
+  }
   term_.Print(absl::StrCat("SHA-256 (verified): ", ShortHex(last->file_sha256(), 64), "\n",
                            "Saved to ", SanitizeForTerminal(last->path()), "\n"));
   std::optional<std::string> keep =

@@ -40,6 +40,21 @@ class DrainSignal {
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// Marks the current thread as running an admin RPC handler, so a Shutdown()
+// reached from inside one (e.g. via PeerControl::Disconnect) does not wait
+// for its own call to finish.
+class AdminHandlerScope {
+ public:
+  AdminHandlerScope() { active_ = true; }
+  ~AdminHandlerScope() { active_ = false; }
+  AdminHandlerScope(const AdminHandlerScope&) = delete;
+  AdminHandlerScope& operator=(const AdminHandlerScope&) = delete;
+  static bool InHandler() { return active_; }
+
+ private:
+  static inline thread_local bool active_ = false;
+};
+
 }  // namespace pytorrent::admin
 
 #endif  // PYTORRENT_ADMIN_DRAIN_SIGNAL_H_

@@ -143,6 +143,7 @@ grpc::Status PeerAdminService::UpdateSettings(grpc::ServerContext*,
 
 grpc::Status PeerAdminService::Disconnect(grpc::ServerContext*, const v1::DisconnectRequest*,
                                           v1::DisconnectResponse*) {
+  AdminHandlerScope scope;  // the node may stop this server from in here
   return ToGrpcStatus(node_.Disconnect());
 }
 

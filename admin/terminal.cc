@@ -1,5 +1,6 @@
 #include "admin/terminal.h"
 
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -190,6 +191,12 @@ void Terminal::EndProgress() {
   out_ << "\n";
   out_.flush();
   progress_shown_ = false;
+}
+
+int Terminal::Columns() const {
+  winsize ws{};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
 }
 
 void Terminal::ClearScreen() {

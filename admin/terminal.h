@@ -76,6 +76,8 @@ class Terminal {
   // Ends a progress line (newline after the last redraw).
   void EndProgress();
   void ClearScreen();
+  // Width of the output terminal in columns (80 when unknown).
+  int Columns() const;
 
  private:
   std::istream& in_;

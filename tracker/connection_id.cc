@@ -1,6 +1,10 @@
 #include "tracker/connection_id.h"
 
-#include <openssl/evp.h>
+// The low-level SHA-256 API is deprecated in OpenSSL 3 but is the fastest
+// path: its context is a plain struct, so the keyed HMAC states are copied
+// with no allocation (EVP_MD_CTX_copy_ex allocates in OpenSSL 3).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include <cstring>
 
@@ -8,11 +12,6 @@ namespace pytorrent::tracker {
 
 namespace {
 constexpr size_t kBlockBytes = 64;  // SHA-256 block size
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 }  // namespace
 
 SourceAddress SourceAddress::Ipv4(uint32_t host_order_ip, uint16_t port) {
@@ -29,9 +28,8 @@ SourceAddress SourceAddress::Ipv4(uint32_t host_order_ip, uint16_t port) {
 // HMAC-SHA256 with the inner and outer keyed states computed once; each MAC
 // copies them (RFC 2104 construction).
 struct ConnectionIdMinter::State {
-  MdCtx inner_keyed;
-  MdCtx outer_keyed;
-  MdCtx work;
+  SHA256_CTX inner_keyed;
+  SHA256_CTX outer_keyed;
 };
 
 absl::StatusOr<std::unique_ptr<ConnectionIdMinter>> ConnectionIdMinter::Create(
@@ -43,12 +41,6 @@ absl::StatusOr<std::unique_ptr<ConnectionIdMinter>> ConnectionIdMinter::Create(
     return absl::InvalidArgumentError("connection id window must be whole seconds, at least 1");
   }
   auto state = std::make_unique<State>();
-  state->inner_keyed.reset(EVP_MD_CTX_new());
-  state->outer_keyed.reset(EVP_MD_CTX_new());
-  state->work.reset(EVP_MD_CTX_new());
-  if (!state->inner_keyed || !state->outer_keyed || !state->work) {
-    return absl::ResourceExhaustedError("EVP_MD_CTX_new failed");
-  }
   uint8_t ipad[kBlockBytes];
   uint8_t opad[kBlockBytes];
   std::memset(ipad, 0x36, sizeof(ipad));
@@ -57,10 +49,10 @@ absl::StatusOr<std::unique_ptr<ConnectionIdMinter>> ConnectionIdMinter::Create(
     ipad[i] ^= static_cast<uint8_t>(secret[i]);
     opad[i] ^= static_cast<uint8_t>(secret[i]);
   }
-  if (EVP_DigestInit_ex(state->inner_keyed.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(state->inner_keyed.get(), ipad, sizeof(ipad)) != 1 ||
-      EVP_DigestInit_ex(state->outer_keyed.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(state->outer_keyed.get(), opad, sizeof(opad)) != 1) {
+  if (SHA256_Init(&state->inner_keyed) != 1 ||
+      SHA256_Update(&state->inner_keyed, ipad, sizeof(ipad)) != 1 ||
+      SHA256_Init(&state->outer_keyed) != 1 ||
+      SHA256_Update(&state->outer_keyed, opad, sizeof(opad)) != 1) {
     return absl::InternalError("SHA-256 init failed");
   }
   return std::unique_ptr<ConnectionIdMinter>(new ConnectionIdMinter(std::move(state), window));
@@ -79,18 +71,14 @@ uint64_t ConnectionIdMinter::MintForWindow(const SourceAddress& from, int64_t wi
   msg[25] = static_cast<uint8_t>(from.port >> 8);
   msg[26] = static_cast<uint8_t>(from.port);
 
-  uint8_t inner[EVP_MAX_MD_SIZE];
-  uint8_t outer[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_MD_CTX* work = state_->work.get();
-  // These calls fail only on allocation failure inside OpenSSL; then the id
-  // is 0, which Verify never accepts.
-  if (EVP_MD_CTX_copy_ex(work, state_->inner_keyed.get()) != 1 ||
-      EVP_DigestUpdate(work, msg, sizeof(msg)) != 1 || EVP_DigestFinal_ex(work, inner, &len) != 1 ||
-      EVP_MD_CTX_copy_ex(work, state_->outer_keyed.get()) != 1 ||
-      EVP_DigestUpdate(work, inner, len) != 1 || EVP_DigestFinal_ex(work, outer, &len) != 1) {
-    return 0;
-  }
+  uint8_t inner[SHA256_DIGEST_LENGTH];
+  uint8_t outer[SHA256_DIGEST_LENGTH];
+  SHA256_CTX work = state_->inner_keyed;
+  SHA256_Update(&work, msg, sizeof(msg));
+  SHA256_Final(inner, &work);
+  work = state_->outer_keyed;
+  SHA256_Update(&work, inner, sizeof(inner));
+  SHA256_Final(outer, &work);
   uint64_t id = 0;
   for (int i = 0; i < 8; ++i) id = (id << 8) | outer[i];
   return id == 0 ? 1 : id;

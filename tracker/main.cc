@@ -12,9 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <thread>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "INIReader.h"
@@ -53,6 +56,7 @@ struct Settings {
   std::string log_level = "info";
   std::string config;
   int connection_id_window_s = 120;
+  int io_threads = 1;
 };
 
 int Fail(const std::string& message) {
@@ -123,6 +127,10 @@ int main(int argc, char** argv) {
                  "Connection ids live one to two windows (tests shorten this)")
       ->check(CLI::Range(1, 3600))
       ->capture_default_str();
+  app.add_option("--io-threads", s.io_threads,
+                 "Threads serving the UDP socket (they share the registry under a mutex)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (s.home.empty()) {
@@ -160,10 +168,12 @@ int main(int argc, char** argv) {
     str("--secret-file", "secret_file", s.secret_file);
     num("--max-peers", "max_peers", s.max_peers);
     num("--max-files-per-peer", "max_files_per_peer", s.max_files_per_peer);
+    num("--io-threads", "io_threads", s.io_threads);
     str("--log-level", "log_level", s.log_level);
     if (s.port < 0 || s.port > 65535) return Fail("port must be 0..65535");
     if (s.announce_interval_s < 1) return Fail("announce_interval_s must be at least 1");
     if (s.max_peers < 1 || s.max_files_per_peer < 1) return Fail("caps must be at least 1");
+    if (s.io_threads < 1 || s.io_threads > 64) return Fail("io_threads must be 1..64");
   }
   if (s.admin_socket.empty()) s.admin_socket = s.home + "/state/admin.sock";
 
@@ -185,9 +195,14 @@ int main(int argc, char** argv) {
                         static_cast<int>(secret.size())) != 1) {
     return Fail("RAND_bytes failed");
   }
-  auto minter = pytorrent::tracker::ConnectionIdMinter::Create(
-      secret, absl::Seconds(s.connection_id_window_s));
-  if (!minter.ok()) return Fail(std::string(minter.status().message()));
+  // One minter and one handler per I/O thread; they share the registry.
+  std::vector<std::unique_ptr<pytorrent::tracker::ConnectionIdMinter>> minters;
+  for (int i = 0; i < s.io_threads; ++i) {
+    auto minter = pytorrent::tracker::ConnectionIdMinter::Create(
+        secret, absl::Seconds(s.connection_id_window_s));
+    if (!minter.ok()) return Fail(std::string(minter.status().message()));
+    minters.push_back(std::move(*minter));
+  }
 
   uint64_t seed = 0;
   RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof(seed));
@@ -196,12 +211,22 @@ int main(int argc, char** argv) {
        .max_files_per_peer = static_cast<uint32_t>(s.max_files_per_peer),
        .announce_interval = absl::Seconds(s.announce_interval_s)},
       seed);
+  std::mutex registry_mu;
   const absl::Time start = absl::Now();
-  pytorrent::tracker::RequestHandler handler(registry, **minter, start);
+  std::vector<std::unique_ptr<pytorrent::tracker::RequestHandler>> handlers;
+  std::vector<pytorrent::tracker::RequestHandler*> handler_ptrs;
+  for (int i = 0; i < s.io_threads; ++i) {
+    handlers.push_back(std::make_unique<pytorrent::tracker::RequestHandler>(registry, *minters[i],
+                                                                            start, &registry_mu));
+    handler_ptrs.push_back(handlers.back().get());
+  }
+  for (auto& h : handlers) {
+    h->set_stats_group({handler_ptrs.begin(), handler_ptrs.end()});
+  }
 
   auto server = UdpServer::Bind({.host = s.host, .port = static_cast<uint16_t>(s.port)});
   if (!server.ok()) return Fail(std::string(server.status().message()));
-  pytorrent::tracker::TrackerService service(handler, registry, **server, start);
+  pytorrent::tracker::TrackerService service(registry, registry_mu, handler_ptrs, start);
 
   g_server.store(server->get());
   struct sigaction sa {};
@@ -224,13 +249,23 @@ int main(int argc, char** argv) {
   PT_LOG_INFO("tracker listening on udp {}:{} (announce interval {}s, max peers {}), admin {}",
               s.host, (*server)->port(), s.announce_interval_s, s.max_peers, s.admin_socket);
 
-  (*server)->Run(service);
+  std::vector<std::thread> workers;
+  for (int i = 1; i < s.io_threads; ++i) {
+    workers.emplace_back([&server, &service, i] { (*server)->Run(service.shard(i)); });
+  }
+  (*server)->Run(service.shard(0));
+  for (std::thread& t : workers) t.join();
   (*admin)->Shutdown(absl::Milliseconds(500));
 
   g_server.store(nullptr);
-  const auto& c = handler.counters();
+  const pytorrent::tracker::HandlerCounters c = service.Counters();
+  size_t peers = 0;
+  {
+    std::lock_guard<std::mutex> lock(registry_mu);
+    peers = registry.CountPeers();
+  }
   PT_LOG_INFO("tracker stopped: {} requests, {} announces, {} rejected, {} peers registered",
-              c.datagrams, c.announces(), c.TotalRejects(), registry.CountPeers());
+              c.datagrams, c.announces(), c.TotalRejects(), peers);
   spdlog::shutdown();
   return 0;
 }

@@ -86,17 +86,46 @@ uint64_t HandlerCounters::TotalRejects() const {
   return total;
 }
 
-RequestHandler::RequestHandler(SwarmRegistry& registry, ConnectionIdMinter& minter,
-                               absl::Time start_time)
+HandlerCounters& HandlerCounters::operator+=(const HandlerCounters& other) {
+  datagrams += other.datagrams;
+  replies += other.replies;
+  for (size_t i = 0; i < requests.size(); ++i) requests[i] += other.requests[i];
+  for (size_t i = 0; i < rejects.size(); ++i) rejects[i] += other.rejects[i];
+  return *this;
+}
+
+RequestHandler::RequestHandler(SwarmStore& registry, ConnectionIdMinter& minter,
+                               absl::Time start_time, std::mutex* registry_mu)
     : registry_(registry),
       minter_(minter),
       start_time_(start_time),
+      registry_mu_(registry_mu),
       arena_block_(new char[kArenaBlockBytes]),
       arena_(ArenaOptionsFor(arena_block_.get())) {}
 
+HandlerCounters RequestHandler::counters() const {
+  HandlerCounters c;
+  c.datagrams = counters_.datagrams.load(std::memory_order_relaxed);
+  c.replies = counters_.replies.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < c.requests.size(); ++i) {
+    c.requests[i] = counters_.requests[i].load(std::memory_order_relaxed);
+  }
+  for (size_t i = 0; i < c.rejects.size(); ++i) {
+    c.rejects[i] = counters_.rejects[i].load(std::memory_order_relaxed);
+  }
+  return c;
+}
+
+HandlerCounters RequestHandler::GroupCounters() const {
+  if (group_.empty()) return counters();
+  HandlerCounters total;
+  for (const RequestHandler* h : group_) total += h->counters();
+  return total;
+}
+
 void RequestHandler::SetError(RejectKind kind, v1::TrackerErrorCode code, std::string_view message,
                               v1::TrackerResponse* response) {
-  ++counters_.rejects[static_cast<size_t>(kind)];
+  Reject(kind);
   v1::TrackerError* error = response->mutable_error();
   error->set_code(code);
   message = message.substr(0, kMaxErrorMessageBytes);
@@ -212,9 +241,10 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
       v1::GetStatsResponse* reply = response->mutable_get_stats();
       reply->set_peers(static_cast<uint32_t>(registry_.CountPeers()));
       reply->set_files(static_cast<uint32_t>(registry_.CountFiles()));
-      reply->set_announces(counters_.announces());
-      reply->set_requests(counters_.datagrams);
-      reply->set_errors(counters_.TotalRejects());
+      const HandlerCounters c = GroupCounters();
+      reply->set_announces(c.announces());
+      reply->set_requests(c.datagrams);
+      reply->set_errors(c.TotalRejects());
       reply->set_uptime_seconds(
           static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Seconds(now - start_time_))));
       return;
@@ -228,9 +258,9 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
 
 size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAddress& from,
                               absl::Time now, absl::Span<uint8_t> out) {
-  ++counters_.datagrams;
+  Bump(counters_.datagrams);
   if (datagram.size() > kMaxRequestBytes) {
-    ++counters_.rejects[static_cast<size_t>(RejectKind::kOversize)];
+    Reject(RejectKind::kOversize);
     return 0;
   }
   auto* request = google::protobuf::Arena::CreateMessage<v1::TrackerRequest>(&arena_);
@@ -247,7 +277,7 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
                "unknown or missing request kind", response);
     } else {
       // Oneof field numbers 3..10 map onto RequestKind in order.
-      ++counters_.requests[static_cast<size_t>(body) - v1::TrackerRequest::kConnect];
+      Bump(counters_.requests[static_cast<size_t>(body) - v1::TrackerRequest::kConnect]);
       if (body == v1::TrackerRequest::kConnect) {
         Dispatch(*request, from, now, response);
       } else if (!minter_.Verify(request->connection_id(), from, now)) {
@@ -255,7 +285,12 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
                  "connection id is missing, forged or expired: connect again", response);
       } else {
         verified = true;
-        Dispatch(*request, from, now, response);
+        if (registry_mu_ != nullptr) {
+          std::lock_guard<std::mutex> lock(*registry_mu_);
+          Dispatch(*request, from, now, response);
+        } else {
+          Dispatch(*request, from, now, response);
+        }
       }
     }
   }
@@ -268,7 +303,7 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
     // An error reply was counted under its own kind already: one datagram,
     // one count.
     if (!response->has_error()) {
-      ++counters_.rejects[static_cast<size_t>(RejectKind::kAmplificationDrop)];
+      Reject(RejectKind::kAmplificationDrop);
     }
     arena_.Reset();
     return 0;
@@ -283,7 +318,7 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
   }
   response->SerializeWithCachedSizesToArray(out.data());
   arena_.Reset();
-  ++counters_.replies;
+  Bump(counters_.replies);
   return size;
 }
 

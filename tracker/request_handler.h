@@ -20,19 +20,23 @@
 //   std::array<uint8_t, kMaxReplyBytes> out;
 //   size_t n = handler.Handle(datagram, from, now, out);  // 0: send nothing
 //
-// Not thread-safe; owned by the loop thread with the registry.
+// Not thread-safe: one handler per I/O thread. The registry is shared
+// through `registry_mu` when there are several.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "google/protobuf/arena.h"
 #include "proto/tracker.pb.h"
 #include "tracker/connection_id.h"
-#include "tracker/swarm_registry.h"
+#include "tracker/swarm_store.h"
 
 namespace pytorrent::tracker {
 
@@ -76,6 +80,7 @@ enum class RejectKind : uint8_t {
 std::string_view RequestKindName(RequestKind kind);
 std::string_view RejectKindName(RejectKind kind);
 
+// A plain copy of request counters (one handler's, or a sum).
 struct HandlerCounters {
   uint64_t datagrams = 0;
   uint64_t replies = 0;
@@ -84,11 +89,16 @@ struct HandlerCounters {
 
   uint64_t TotalRejects() const;
   uint64_t announces() const { return requests[static_cast<size_t>(RequestKind::kAnnounce)]; }
+  HandlerCounters& operator+=(const HandlerCounters& other);
 };
 
 class RequestHandler {
  public:
-  RequestHandler(SwarmRegistry& registry, ConnectionIdMinter& minter, absl::Time start_time);
+  // `registry_mu`, when set, is held around every registry access, so
+  // several handlers (one per I/O thread, each with its own minter) can
+  // share one registry; parsing, MACs and encoding stay outside the lock.
+  RequestHandler(SwarmStore& registry, ConnectionIdMinter& minter, absl::Time start_time,
+                 std::mutex* registry_mu = nullptr);
   RequestHandler(const RequestHandler&) = delete;
   RequestHandler& operator=(const RequestHandler&) = delete;
 
@@ -97,8 +107,12 @@ class RequestHandler {
   size_t Handle(absl::Span<const uint8_t> datagram, const SourceAddress& from, absl::Time now,
                 absl::Span<uint8_t> out);
 
-  const HandlerCounters& counters() const { return counters_; }
-  SwarmRegistry& registry() { return registry_; }
+  // This handler's counters. Thread-safe (single-writer relaxed atomics).
+  HandlerCounters counters() const;
+  // Handlers whose counters `get_stats` replies sum up (this one when
+  // unset). The pointed-to handlers must outlive this one.
+  void set_stats_group(std::vector<const RequestHandler*> group) { group_ = std::move(group); }
+  SwarmStore& registry() { return registry_; }
 
  private:
   // Fills `response` for a parsed request with a verified id (or connect).
@@ -109,10 +123,26 @@ class RequestHandler {
   void SetStatusError(const absl::Status& status, v1::TrackerErrorCode not_found_code,
                       v1::TrackerResponse* response);
 
-  SwarmRegistry& registry_;
+  // Written by the owning thread only, read by any: relaxed atomics whose
+  // increments compile to plain adds.
+  struct AtomicCounters {
+    std::atomic<uint64_t> datagrams{0};
+    std::atomic<uint64_t> replies{0};
+    std::array<std::atomic<uint64_t>, static_cast<size_t>(RequestKind::kCount)> requests{};
+    std::array<std::atomic<uint64_t>, static_cast<size_t>(RejectKind::kCount)> rejects{};
+  };
+  static void Bump(std::atomic<uint64_t>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  void Reject(RejectKind kind) { Bump(counters_.rejects[static_cast<size_t>(kind)]); }
+  HandlerCounters GroupCounters() const;
+
+  SwarmStore& registry_;
   ConnectionIdMinter& minter_;
   absl::Time start_time_;
-  HandlerCounters counters_;
+  std::mutex* registry_mu_;
+  AtomicCounters counters_;
+  std::vector<const RequestHandler*> group_;
   std::unique_ptr<char[]> arena_block_;
   google::protobuf::Arena arena_;
 };

@@ -299,19 +299,44 @@ void SwarmRegistry::SetEndpoint(uint32_t slot, std::string_view endpoint) {
   other_endpoints_[p.id] = std::string(endpoint);
 }
 
-std::string SwarmRegistry::EndpointOf(const Peer& peer) const {
+std::string_view SwarmRegistry::EndpointOf(const Peer& peer, EndpointBuffer& buf) const {
   switch (peer.endpoint.kind) {
     case PackedEndpoint::kTcp4: {
+      // "tcp://a.b.c.d:port" without allocating: this runs for every peer
+      // listed in every reply.
+      char* out = buf.data();
+      auto put = [&out](std::string_view text) {
+        std::memcpy(out, text.data(), text.size());
+        out += text.size();
+      };
+      auto put_number = [&out](uint32_t v) {
+        char digits[10];
+        int n = 0;
+        do {
+          digits[n++] = static_cast<char>('0' + v % 10);
+          v /= 10;
+        } while (v != 0);
+        while (n > 0) *out++ = digits[--n];
+      };
       const uint32_t ip = peer.endpoint.ip_or_index;
-      return absl::StrCat("tcp://", ip >> 24, ".", (ip >> 16) & 0xff, ".", (ip >> 8) & 0xff, ".",
-                          ip & 0xff, ":", peer.endpoint.port);
+      put("tcp://");
+      put_number(ip >> 24);
+      *out++ = '.';
+      put_number((ip >> 16) & 0xff);
+      *out++ = '.';
+      put_number((ip >> 8) & 0xff);
+      *out++ = '.';
+      put_number(ip & 0xff);
+      *out++ = ':';
+      put_number(peer.endpoint.port);
+      return std::string_view(buf.data(), static_cast<size_t>(out - buf.data()));
     }
     case PackedEndpoint::kOther: {
       auto it = other_endpoints_.find(peer.id);
-      return it == other_endpoints_.end() ? std::string() : it->second;
+      return it == other_endpoints_.end() ? std::string_view() : std::string_view(it->second);
     }
     default:
-      return std::string();
+      return std::string_view();
   }
 }
 
@@ -545,7 +570,9 @@ absl::Status SwarmRegistry::ListPeers(const PageRequest& page, absl::Time now,
     v1::PeerInfo* info = out->Add();
     info->set_peer_id(p.id);
     info->set_username(p.username);
-    info->set_chunk_endpoint(EndpointOf(p));
+    EndpointBuffer buf;
+    const std::string_view endpoint = EndpointOf(p, buf);
+    info->set_chunk_endpoint(endpoint.data(), endpoint.size());
     info->set_file_count(static_cast<uint32_t>(p.files.size()));
     const size_t bytes = RepeatedElementBytes(info->ByteSizeLong());
     if (used + bytes > page.max_bytes) {
@@ -629,7 +656,9 @@ absl::Status SwarmRegistry::GetFilePeers(std::string_view root_hash, uint32_t ma
     v1::FilePeer* fp = out->add_peers();
     fp->set_peer_id(p.id);
     fp->set_username(p.username);
-    fp->set_chunk_endpoint(EndpointOf(p));
+    EndpointBuffer buf;
+    const std::string_view endpoint = EndpointOf(p, buf);
+    fp->set_chunk_endpoint(endpoint.data(), endpoint.size());
     fp->set_chunks_have(p.files[holder.holding].chunks_have);
     const size_t bytes = RepeatedElementBytes(fp->ByteSizeLong());
     if (used + bytes > max_bytes) {

@@ -1,10 +1,8 @@
 #include "tracker/tracker_service.h"
 
-#include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "common/log.h"
 
 namespace pytorrent::tracker {
@@ -12,58 +10,98 @@ namespace pytorrent::tracker {
 namespace {
 // The announce rate is averaged over this window.
 constexpr absl::Duration kRateWindow = absl::Seconds(5);
+// At most one rejected-requests line this often.
+constexpr absl::Duration kRejectLogEvery = absl::Seconds(10);
 }  // namespace
 
-TrackerService::TrackerService(RequestHandler& handler, SwarmRegistry& registry, UdpServer& loop,
-                               absl::Time start, absl::Duration control_timeout)
-    : handler_(handler),
-      registry_(registry),
-      loop_(loop),
-      start_(start),
-      control_timeout_(control_timeout) {}
+class TrackerService::Shard final : public DatagramHandler {
+ public:
+  Shard(TrackerService& service, RequestHandler& handler, bool primary)
+      : service_(service), handler_(handler), primary_(primary) {}
+  size_t OnDatagram(absl::Span<const uint8_t> datagram, const SourceAddress& from, absl::Time now,
+                    absl::Span<uint8_t> out) override {
+    return handler_.Handle(datagram, from, now, out);
+  }
+  void OnTick(absl::Time now) override {
+    if (primary_) service_.Tick(now);
+  }
 
-size_t TrackerService::OnDatagram(absl::Span<const uint8_t> datagram, const SourceAddress& from,
-                                  absl::Time now, absl::Span<uint8_t> out) {
-  return handler_.Handle(datagram, from, now, out);
+ private:
+  TrackerService& service_;
+  RequestHandler& handler_;
+  bool primary_;
+};
+
+TrackerService::TrackerService(SwarmStore& registry, std::mutex& registry_mu,
+                               std::vector<RequestHandler*> handlers, absl::Time start)
+    : registry_(registry),
+      registry_mu_(registry_mu),
+      handlers_(std::move(handlers)),
+      start_(start) {
+  for (size_t i = 0; i < handlers_.size(); ++i) {
+    shards_.push_back(std::make_unique<Shard>(*this, *handlers_[i], i == 0));
+  }
 }
 
-void TrackerService::OnTick(absl::Time now) {
-  registry_.ExpireIdle(now);
-  samples_.push_back({now, handler_.counters().announces()});
-  while (samples_.size() > 2 && samples_.front().at < now - kRateWindow) samples_.pop_front();
+TrackerService::~TrackerService() = default;
 
-  // One line per burst of rejected requests, at most one every 10 s.
-  const HandlerCounters& c = handler_.counters();
+DatagramHandler& TrackerService::shard(size_t i) { return *shards_[i]; }
+
+HandlerCounters TrackerService::Counters() const {
+  HandlerCounters total;
+  for (const RequestHandler* h : handlers_) total += h->counters();
+  return total;
+}
+
+void TrackerService::Tick(absl::Time now) {
+  {
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    registry_.ExpireIdle(now);
+  }
+  const HandlerCounters c = Counters();
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    samples_.push_back({now, c.announces()});
+    while (samples_.size() > 2 && samples_.front().at < now - kRateWindow) samples_.pop_front();
+  }
+  // One line per burst of rejected requests.
   const uint64_t rejects = c.TotalRejects();
-  if (rejects != logged_rejects_ && now - last_reject_log_ >= absl::Seconds(10)) {
+  if (rejects != logged_.TotalRejects() && now - last_reject_log_ >= kRejectLogEvery) {
     std::string by_kind;
     for (size_t i = 0; i < c.rejects.size(); ++i) {
-      const uint64_t delta = c.rejects[i] - logged_by_kind_[i];
+      const uint64_t delta = c.rejects[i] - logged_.rejects[i];
       if (delta == 0) continue;
       const std::string_view name = RejectKindName(static_cast<RejectKind>(i));
       absl::StrAppend(&by_kind, by_kind.empty() ? "" : ", ",
                       absl::string_view(name.data(), name.size()), "=", delta);
     }
-    PT_LOG_WARN("rejected {} requests since the last report ({})", rejects - logged_rejects_,
+    PT_LOG_WARN("rejected {} requests since the last report ({})", rejects - logged_.TotalRejects(),
                 by_kind);
-    logged_rejects_ = rejects;
-    logged_by_kind_ = c.rejects;
+    logged_ = c;
     last_reject_log_ = now;
   }
 }
 
-v1::TrackerStats TrackerService::StatsNow(absl::Time now) const {
+v1::TrackerStats TrackerService::GetStats() {
+  const absl::Time now = absl::Now();
   v1::TrackerStats stats;
-  const HandlerCounters& c = handler_.counters();
-  stats.set_peers(static_cast<uint32_t>(registry_.CountPeers()));
-  stats.set_files(static_cast<uint32_t>(registry_.CountFiles()));
+  {
+    std::lock_guard<std::mutex> lock(registry_mu_);
+    registry_.ExpireIdle(now);
+    stats.set_peers(static_cast<uint32_t>(registry_.CountPeers()));
+    stats.set_files(static_cast<uint32_t>(registry_.CountFiles()));
+  }
+  const HandlerCounters c = Counters();
   stats.set_requests(c.datagrams);
   stats.set_announces(c.announces());
-  if (!samples_.empty()) {
-    const Sample& first = samples_.front();
-    const double seconds = absl::ToDoubleSeconds(now - first.at);
-    if (seconds > 0.5) {
-      stats.set_announces_per_s(static_cast<double>(c.announces() - first.announces) / seconds);
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    if (!samples_.empty()) {
+      const Sample& first = samples_.front();
+      const double seconds = absl::ToDoubleSeconds(now - first.at);
+      if (seconds > 0.5) {
+        stats.set_announces_per_s(static_cast<double>(c.announces() - first.announces) / seconds);
+      }
     }
   }
   for (size_t i = 0; i < c.rejects.size(); ++i) {
@@ -76,61 +114,29 @@ v1::TrackerStats TrackerService::StatsNow(absl::Time now) const {
   return stats;
 }
 
-bool TrackerService::RunOnLoop(std::function<void()> task) {
-  auto done = std::make_shared<absl::Notification>();
-  if (!loop_.Post([task = std::move(task), done] {
-        task();
-        done->Notify();
-      })) {
-    return false;
-  }
-  return done->WaitForNotificationWithTimeout(control_timeout_);
-}
-
-v1::TrackerStats TrackerService::GetStats() {
-  auto result = std::make_shared<v1::TrackerStats>();
-  if (!RunOnLoop([this, result] {
-        const absl::Time now = absl::Now();
-        registry_.ExpireIdle(now);
-        *result = StatsNow(now);
-      })) {
-    return {};
-  }
-  return *result;
-}
-
 v1::ListSwarmsResponse TrackerService::ListSwarms(const v1::ListSwarmsRequest& request) {
-  auto result = std::make_shared<v1::ListSwarmsResponse>();
-  if (!RunOnLoop([this, result, request] {
-        absl::Status s = registry_.SearchFiles(
-            "", {.token = request.page_token(), .page_size = request.page_size()}, absl::Now(),
-            result->mutable_swarms(), result->mutable_next_page_token());
-        if (!s.ok()) result->Clear();
-      })) {
-    return {};
-  }
-  return *result;
+  v1::ListSwarmsResponse result;
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  absl::Status s =
+      registry_.SearchFiles("", {.token = request.page_token(), .page_size = request.page_size()},
+                            absl::Now(), result.mutable_swarms(), result.mutable_next_page_token());
+  if (!s.ok()) result.Clear();
+  return result;
 }
 
 v1::ListTrackerPeersResponse TrackerService::ListPeers(const v1::ListTrackerPeersRequest& request) {
-  auto result = std::make_shared<v1::ListTrackerPeersResponse>();
-  if (!RunOnLoop([this, result, request] {
-        absl::Status s = registry_.ListPeers(
-            {.token = request.page_token(), .page_size = request.page_size()}, absl::Now(),
-            result->mutable_peers(), result->mutable_next_page_token());
-        if (!s.ok()) result->Clear();
-      })) {
-    return {};
-  }
-  return *result;
+  v1::ListTrackerPeersResponse result;
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  absl::Status s =
+      registry_.ListPeers({.token = request.page_token(), .page_size = request.page_size()},
+                          absl::Now(), result.mutable_peers(), result.mutable_next_page_token());
+  if (!s.ok()) result.Clear();
+  return result;
 }
 
 absl::Status TrackerService::EvictPeer(uint64_t peer_id) {
-  auto result = std::make_shared<absl::Status>();
-  if (!RunOnLoop([this, result, peer_id] { *result = registry_.Evict(peer_id, absl::Now()); })) {
-    return absl::UnavailableError("the tracker loop did not answer in time");
-  }
-  return *result;
+  std::lock_guard<std::mutex> lock(registry_mu_);
+  return registry_.Evict(peer_id, absl::Now());
 }
 
 }  // namespace pytorrent::tracker

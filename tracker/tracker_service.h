@@ -1,67 +1,70 @@
 #ifndef PYTORRENT_TRACKER_TRACKER_SERVICE_H_
 #define PYTORRENT_TRACKER_TRACKER_SERVICE_H_
 
-// `TrackerService` wires the request handler to the UDP loop and serves the
-// admin plane.
+// `TrackerService` wires the request handlers to the UDP loop threads and
+// serves the admin plane.
 //
-// - As a `DatagramHandler` it runs on the loop thread: each datagram goes to
-//   the `RequestHandler`; once a second it expires idle peers, samples the
-//   announce rate and logs one line if requests were rejected since the last
-//   line (never one line per request).
-// - As a `TrackerControl` it is called from admin (gRPC) threads: every call
-//   posts a task to the loop, which owns the registry, and waits for the
-//   answer for at most `control_timeout` (UNAVAILABLE / empty answer after).
-//   Never call the control methods from the loop thread itself.
+// - `shard(i)` is the `DatagramHandler` of I/O thread i, passing datagrams
+//   to handler i. Shard 0 is the primary: once a second it expires idle
+//   peers, samples the announce rate and logs one line if requests were
+//   rejected since its last line (never one line per request).
+// - As a `TrackerControl` it is called from admin (gRPC) threads. The
+//   registry is shared by the I/O threads behind `registry_mu` (held only
+//   around registry work, not around parsing or I/O), so the control
+//   methods take that mutex too and answer at once.
 
-#include <array>
 #include <cstdint>
 #include <deque>
-#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "tracker/request_handler.h"
-#include "tracker/swarm_registry.h"
+#include "tracker/swarm_store.h"
 #include "tracker/tracker_control.h"
 #include "tracker/udp_server.h"
 
 namespace pytorrent::tracker {
 
-class TrackerService final : public DatagramHandler, public TrackerControl {
+class TrackerService final : public TrackerControl {
  public:
-  // All three must outlive the service. `start` is the tracker's start time.
-  TrackerService(RequestHandler& handler, SwarmRegistry& registry, UdpServer& loop,
-                 absl::Time start, absl::Duration control_timeout = absl::Seconds(2));
+  // Everything must outlive the service; `handlers` must all use
+  // `registry_mu` for `registry`. `start` is the tracker's start time.
+  TrackerService(SwarmStore& registry, std::mutex& registry_mu,
+                 std::vector<RequestHandler*> handlers, absl::Time start);
+  ~TrackerService() override;
 
-  // DatagramHandler (loop thread).
-  size_t OnDatagram(absl::Span<const uint8_t> datagram, const SourceAddress& from, absl::Time now,
-                    absl::Span<uint8_t> out) override;
-  void OnTick(absl::Time now) override;
+  // The loop-side handler for I/O thread `i` (0 is the primary).
+  DatagramHandler& shard(size_t i);
+  // All handlers' counters summed. Thread-safe.
+  HandlerCounters Counters() const;
 
-  // TrackerControl (any thread but the loop's).
+  // TrackerControl (any thread).
   v1::TrackerStats GetStats() override;
   v1::ListSwarmsResponse ListSwarms(const v1::ListSwarmsRequest& request) override;
   v1::ListTrackerPeersResponse ListPeers(const v1::ListTrackerPeersRequest& request) override;
   absl::Status EvictPeer(uint64_t peer_id) override;
 
  private:
-  // Runs `task` on the loop and waits; false if it did not run in time.
-  bool RunOnLoop(std::function<void()> task);
-  // Loop thread only.
-  v1::TrackerStats StatsNow(absl::Time now) const;
+  class Shard;
+  // Primary I/O thread, once a second.
+  void Tick(absl::Time now);
 
-  RequestHandler& handler_;
-  SwarmRegistry& registry_;
-  UdpServer& loop_;
+  SwarmStore& registry_;  // guarded by registry_mu_
+  std::mutex& registry_mu_;
+  std::vector<RequestHandler*> handlers_;
+  std::vector<std::unique_ptr<Shard>> shards_;
   absl::Time start_;
-  absl::Duration control_timeout_;
-  // Loop-thread state.
+
   struct Sample {
     absl::Time at;
     uint64_t announces;
   };
-  std::deque<Sample> samples_;
-  uint64_t logged_rejects_ = 0;
-  std::array<uint64_t, static_cast<size_t>(RejectKind::kCount)> logged_by_kind_{};
+  mutable std::mutex stats_mu_;
+  std::deque<Sample> samples_;  // guarded by stats_mu_
+  // Primary-thread state for burst logging.
+  HandlerCounters logged_;
   absl::Time last_reject_log_ = absl::InfinitePast();
 };
 

@@ -75,46 +75,26 @@ absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Bind(const UdpServerOption
   socklen_t len = sizeof(bound);
   getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
   const uint16_t bound_port = FromSockaddr(bound).port;
-  const int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wake_fd < 0) {
+  const int stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (stop_fd < 0) {
     close(fd);
     return absl::InternalError(absl::StrCat("eventfd: ", std::strerror(errno)));
   }
-  return std::unique_ptr<UdpServer>(new UdpServer(fd, wake_fd, bound_port, options));
+  return std::unique_ptr<UdpServer>(new UdpServer(fd, stop_fd, bound_port, options));
 }
 
-UdpServer::UdpServer(int fd, int wake_fd, uint16_t port, const UdpServerOptions& options)
-    : fd_(fd), wake_fd_(wake_fd), port_(port), options_(options) {}
+UdpServer::UdpServer(int fd, int stop_fd, uint16_t port, const UdpServerOptions& options)
+    : fd_(fd), stop_fd_(stop_fd), port_(port), options_(options) {}
 
 UdpServer::~UdpServer() {
   close(fd_);
-  close(wake_fd_);
+  close(stop_fd_);
 }
 
 void UdpServer::Stop() {
   stop_.store(true, std::memory_order_relaxed);
   const uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
-}
-
-bool UdpServer::Post(absl::AnyInvocable<void()> task) {
-  if (stop_.load(std::memory_order_relaxed)) return false;
-  {
-    absl::MutexLock lock(&mu_);
-    posted_.push_back(std::move(task));
-  }
-  const uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
-  return true;
-}
-
-void UdpServer::RunPosted() {
-  std::vector<absl::AnyInvocable<void()>> tasks;
-  {
-    absl::MutexLock lock(&mu_);
-    tasks.swap(posted_);
-  }
-  for (auto& task : tasks) task();
+  [[maybe_unused]] ssize_t n = write(stop_fd_, &one, sizeof(one));
 }
 
 void UdpServer::Run(DatagramHandler& handler) {
@@ -129,16 +109,12 @@ void UdpServer::Run(DatagramHandler& handler) {
   }
   absl::Time next_tick = absl::Now() + absl::Seconds(1);
   while (!stop_.load(std::memory_order_relaxed)) {
-    pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     const int timeout_ms =
         static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(next_tick - absl::Now())));
     const int ready = poll(fds, 2, timeout_ms + 1);
     if (ready < 0 && errno != EINTR) break;
-    if (fds[1].revents & POLLIN) {
-      uint64_t value = 0;
-      [[maybe_unused]] ssize_t n = read(wake_fd_, &value, sizeof(value));
-      RunPosted();
-    }
+    if (fds[1].revents & POLLIN) break;  // Stop()
     // Drain the socket in batches; bounded so posted tasks and ticks run.
     for (int round = 0; round < 64 && (fds[0].revents & POLLIN); ++round) {
       for (int i = 0; i < batch; ++i) {
@@ -189,7 +165,6 @@ void UdpServer::Run(DatagramHandler& handler) {
       next_tick = now + absl::Seconds(1);
     }
   }
-  RunPosted();
 }
 
 }  // namespace pytorrent::tracker

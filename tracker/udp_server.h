@@ -3,18 +3,18 @@
 
 // `UdpServer` is the tracker's only socket code: a loop that receives
 // datagrams in batches with recvmmsg, hands each to a `DatagramHandler`, and
-// sends the replies in batches with sendmmsg. An eventfd polled beside the
-// socket wakes the loop for Stop() (async-signal-safe, so a signal handler
-// may call it) and for tasks posted from other threads.
+// sends the replies in batches with sendmmsg. Several threads may run the
+// loop on the one socket (the kernel hands each batch to one of them), each
+// with its own handler. An eventfd polled beside the socket wakes every loop
+// for Stop(), which is async-signal-safe, so a signal handler may call it.
 //
 // Example:
 //   auto server = UdpServer::Bind({.host = "127.0.0.1", .port = 0});
-//   std::thread t([&] { (*server)->Run(handler); });
-//   (*server)->Post([&] { /* runs on the loop thread */ });
-//   (*server)->Stop();
+//   std::thread t([&] { (*server)->Run(other_handler); });
+//   (*server)->Run(handler);  // returns after Stop()
 //   t.join();
 //
-// Threading: Run() on one thread; Stop(), Post() and port() from any.
+// Threading: Run() on any number of threads; Stop() and port() from any.
 
 #include <atomic>
 #include <cstdint>
@@ -22,10 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "tracker/connection_id.h"
@@ -40,7 +37,7 @@ class DatagramHandler {
   // none). `now` is read once per batch.
   virtual size_t OnDatagram(absl::Span<const uint8_t> datagram, const SourceAddress& from,
                             absl::Time now, absl::Span<uint8_t> out) = 0;
-  // Called about once per second even when idle (expiry, burst logging).
+  // Called on each loop thread about once per second, even when idle.
   virtual void OnTick(absl::Time now) = 0;
 };
 
@@ -62,26 +59,19 @@ class UdpServer {
 
   // The bound port.
   uint16_t port() const { return port_; }
-  // Serves until Stop(); runs posted tasks on this thread.
+  // Serves until Stop(). May run on several threads at once.
   void Run(DatagramHandler& handler);
-  // Asks Run() to return. Async-signal-safe.
+  // Asks every Run() to return. Async-signal-safe.
   void Stop();
-  // Runs `task` on the loop thread soon. Returns false (dropping the task)
-  // once the loop is stopping; a task posted just before that may never run,
-  // so callers wait for its result with a deadline.
-  bool Post(absl::AnyInvocable<void()> task);
 
  private:
-  UdpServer(int fd, int wake_fd, uint16_t port, const UdpServerOptions& options);
-  void RunPosted();
+  UdpServer(int fd, int stop_fd, uint16_t port, const UdpServerOptions& options);
 
   int fd_;
-  int wake_fd_;
+  int stop_fd_;  // eventfd: written once by Stop(), never read
   uint16_t port_;
   UdpServerOptions options_;
   std::atomic<bool> stop_{false};
-  absl::Mutex mu_;
-  std::vector<absl::AnyInvocable<void()>> posted_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pytorrent::tracker

@@ -358,6 +358,23 @@ TEST_F(PeerAdminTest, Disconnect) {
   EXPECT_EQ(node_.disconnect_calls(), 1);
 }
 
+TEST_F(PeerAdminTest, DisconnectMayShutTheServerDownFromInsideTheCall) {
+  node_.SetOnDisconnect([this] { server_->Shutdown(absl::Seconds(5)); });
+  v1::DisconnectResponse response;
+  const absl::Time start = absl::Now();
+  grpc::Status s = stub_->Disconnect(Ctx().get(), {}, &response);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(4)) << "the reply waited for the grace period";
+  // The server stops in the background: the socket goes away.
+  struct stat st {};
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (lstat(socket_path_.c_str(), &st) == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // polling a condition with a deadline
+  }
+  EXPECT_NE(lstat(socket_path_.c_str(), &st), 0);
+  server_.reset();  // joins the background stop
+}
+
 TEST_F(PeerAdminTest, HealthServesThenFlipsToNotServingOnShutdown) {
   auto health = Health::NewStub(channel_);
   for (const char* service : {"", "pytorrent.v1.PeerAdmin"}) {
@@ -526,6 +543,29 @@ TEST_F(TlsAdminTest, TcpRequiresTlsFilesAndToken) {
                                         .tls_key_file = key_,
                                         .token = "t"});
   EXPECT_EQ(server.status().code(), absl::StatusCode::kNotFound);
+
+  // A corrupt certificate or an address that cannot be bound: an error, no
+  // crash, and nothing left behind in the socket folder.
+  {
+    std::ofstream(dir_ + "/bad.pem")
+        << "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n";
+  }
+  const std::string sock = dir_ + "/admin.sock";
+  server = StartPeerAdminServer(node_, {.unix_socket_path = sock,
+                                        .tcp_address = "127.0.0.1:0",
+                                        .tls_cert_file = dir_ + "/bad.pem",
+                                        .tls_key_file = key_,
+                                        .token = "t"});
+  EXPECT_FALSE(server.ok());
+  server = StartPeerAdminServer(node_, {.unix_socket_path = sock,
+                                        .tcp_address = "256.1.1.1:0",
+                                        .tls_cert_file = cert_,
+                                        .tls_key_file = key_,
+                                        .token = "t"});
+  EXPECT_FALSE(server.ok());
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_THAT(e.path().filename().string(), ::testing::EndsWith(".pem"));
+  }
 }
 
 TEST_F(TlsAdminTest, UnauthenticatedWithoutTheRightToken) {

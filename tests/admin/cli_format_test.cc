@@ -57,6 +57,25 @@ TEST(CliFormatTest, ProgressBar) {
   EXPECT_EQ(RenderProgressBar(v, 0).substr(0, 3), "[#]");
 }
 
+TEST(CliFormatTest, ProgressBarNeverWrapsTheTerminal) {
+  EXPECT_EQ(ProgressBarWidth(200, 0), 40);
+  EXPECT_EQ(ProgressBarWidth(80, 0), 26);
+  EXPECT_EQ(ProgressBarWidth(40, 0), 10);  // floor: still readable
+  ProgressView worst{.bytes_done = 1,
+                     .size_bytes = 3,
+                     .rate_bytes_per_s = 9'999'990'000,
+                     .eta_seconds = 99 * 3600 + 3599,
+                     .seeders = 9999};
+  // Whenever the floor of 10 cells fits, the worst-case line fits.
+  for (int columns : {80, 100, 120, 200}) {
+    for (int prefix : {0, 10, 16}) {
+      const int width = ProgressBarWidth(columns, prefix);
+      EXPECT_LT(static_cast<int>(DisplayWidth(RenderProgressBar(worst, width))) + prefix, columns)
+          << columns << " " << prefix;
+    }
+  }
+}
+
 TEST(CliFormatTest, TableAlignsByDisplayWidthAndTrims) {
   EXPECT_EQ(RenderTable({{"NAME", "SIZE", "X"}, {"é.txt", "1 B", ""}, {"long_name", "10 kB", ""}},
                         {Align::kLeft, Align::kRight}),
@@ -109,6 +128,21 @@ TEST(CliFormatTest, SearchLinesAlwaysCarrySeeders) {
   f->set_root_hash(std::string(32, '\0'));
   EXPECT_EQ(FormatSearchResults(files, true),
             "1)  x.iso  100 B  seeders 3  leechers 0  root 000000000000\n");
+}
+
+TEST(CliFormatTest, Contributions) {
+  v1::DownloadProgress p;
+  EXPECT_EQ(FormatContributions(p), "");
+  auto* a = p.add_peers();
+  a->set_username("alice");
+  a->set_bytes_received(10'500'000);
+  auto* b = p.add_peers();
+  b->set_peer_id(0xab);
+  b->set_bytes_received(262144);
+  b->set_strikes(2);
+  b->set_banned(true);
+  EXPECT_EQ(FormatContributions(p),
+            "from alice 10.5 MB, 00000000000000ab 262.1 kB (2 strikes, banned)");
 }
 
 }  // namespace

@@ -94,10 +94,31 @@ session "$TMP/text.txt" "$SOCKDIR/text.sock"
 start_node json
 session "$TMP/json.txt" "$SOCKDIR/json.sock" --json
 
+# The tracker's admin plane.
+"$NODE" --tracker --socket "$SOCKDIR/tracker.sock" --ready-file "$SOCKDIR/tracker.ready" \
+  2>>"$TMP/tracker.node.log" &
+PIDS+=($!)
+for _ in $(seq 100); do [ -f "$SOCKDIR/tracker.ready" ] && break; sleep 0.1; done
+T="$SOCKDIR/tracker.sock"
+out="$TMP/tracker.txt"
+: >"$out"
+for j in "" "--json"; do
+  run "$out" "$T" $j tracker stats
+  run "$out" "$T" $j tracker swarms
+  run "$out" "$T" tracker peers $j
+done
+run "$out" "$T" tracker evict a0a0000000000002
+run "$out" "$T" tracker evict a0a0000000000002
+run "$out" "$T" tracker evict zz
+run "$out" "$T" tracker peers
+run "$out" "$T" tracker
+run "$out" "$T" status
+
 if [ -n "${UPDATE_GOLDEN:-}" ]; then
   cp "$TMP/text.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_text.txt"
   cp "$TMP/json.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_json.txt"
   cp "$TMP/menu.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_menu_pipe.txt"
+  cp "$TMP/tracker.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_tracker.txt"
   echo "golden files updated"
   exit 0
 fi
@@ -106,8 +127,9 @@ status=0
 diff -u "$GOLDEN/cli_text.txt" "$TMP/text.txt" || status=1
 diff -u "$GOLDEN/cli_json.txt" "$TMP/json.txt" || status=1
 diff -u "$GOLDEN/cli_menu_pipe.txt" "$TMP/menu.txt" || status=1
+diff -u "$GOLDEN/cli_tracker.txt" "$TMP/tracker.txt" || status=1
 # Not a terminal: no escape sequences at all.
-if grep -q $'\033' "$TMP/text.txt" "$TMP/json.txt" "$TMP/menu.txt"; then
+if grep -q $'\033' "$TMP/text.txt" "$TMP/json.txt" "$TMP/menu.txt" "$TMP/tracker.txt"; then
   echo "escape sequences in non-TTY output" >&2
   status=1
 fi

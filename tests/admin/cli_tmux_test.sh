@@ -78,6 +78,26 @@ if [ -z "$SOCK" ]; then
   [ -f "$WORK/ready" ] || fail "fake node did not start"
 fi
 
+# In a terminal, NO_COLOR and --no-effects still turn every effect off; Ctrl-C
+# leaves cleanly (exit 130) from a prompt.
+for variant in "env NO_COLOR=1 '$CLI' --socket '$SOCK'" "'$CLI' --no-effects --socket '$SOCK'"; do
+  tm new-session -d -s plain -x 120 -y 40 "$variant; echo \"[plain exited \$?]\"; sleep 600"
+  for _ in $(seq 200); do
+    tm capture-pane -p -t plain | grep -qE "Choose (a username|an option):" && break
+    sleep 0.05
+  done
+  tm capture-pane -p -t plain | grep -qE "Choose (a username|an option):" ||
+    fail "plain CLI did not prompt: $(tm capture-pane -p -t plain)"
+  if tm capture-pane -p -e -t plain | grep -q $'\033\['; then fail "effects with: $variant"; fi
+  tm send-keys -t plain C-c
+  for _ in $(seq 200); do
+    tm capture-pane -p -t plain | grep -qF "[plain exited 130]" && break
+    sleep 0.05
+  done
+  tm capture-pane -p -t plain | grep -qF "[plain exited 130]" || fail "Ctrl-C did not exit 130"
+  tm kill-session -t plain
+done
+
 tm new-session -d -s cli -x 120 -y 40 \
   "env -u NO_COLOR TERM=xterm-256color '$CLI' --socket '$SOCK'; echo \"[cli exited \$?]\"; sleep 600"
 

@@ -18,6 +18,7 @@
 #include "admin/admin_server.h"
 #include "common/sha256.h"
 #include "tests/fakes/fake_peer_control.h"
+#include "tests/fakes/fake_tracker_control.h"
 
 namespace {
 
@@ -97,6 +98,39 @@ class JournalingNode final : public pytorrent::peer::PeerControl {
   absl::Mutex mu_;
 };
 
+// Two peers, two swarms and some counters.
+void FillTrackerDemo(pytorrent::testing::FakeTrackerControl& tracker) {
+  pytorrent::v1::TrackerStats stats;
+  stats.set_requests(1200);
+  stats.set_announces(300);
+  stats.set_announces_per_s(2.5);
+  stats.set_uptime_seconds(3725);
+  (*stats.mutable_errors_by_kind())["malformed"] = 4;
+  (*stats.mutable_errors_by_kind())["bad_connection_id"] = 2;
+  tracker.SetStats(stats);
+  const char* const kPeers[][2] = {{"alice", "tcp://127.0.0.1:7001"},
+                                   {"bob", "tcp://127.0.0.1:7002"}};
+  uint64_t id = 0xA0A0000000000001ULL;
+  for (const auto& p : kPeers) {
+    pytorrent::v1::PeerInfo peer;
+    peer.set_peer_id(id++);
+    peer.set_username(p[0]);
+    peer.set_chunk_endpoint(p[1]);
+    peer.set_file_count(1);
+    tracker.AddPeer(peer);
+  }
+  for (const char* name : {"big_buck_bunny.mp4", "readme.md"}) {
+    pytorrent::v1::FileSummary swarm;
+    swarm.set_name(name);
+    swarm.set_size_bytes(std::string(name) == "readme.md" ? 4096 : 20971520);
+    swarm.set_chunk_size_bytes(262144);
+    swarm.set_root_hash(pytorrent::testing::FakeRootHash(name));
+    swarm.set_seeders(2);
+    swarm.set_leechers(1);
+    tracker.AddSwarm(swarm);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -115,6 +149,8 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls_key, "PEM key for --tcp-address");
   app.add_option("--token-file", token_file, "file holding the bearer token for --tcp-address");
   app.add_option("--port-file", port_file, "written with the bound TCP port");
+  bool tracker_mode = false;
+  app.add_flag("--tracker", tracker_mode, "serve TrackerAdmin (a fake tracker) instead");
   app.add_option("--tick-bytes", tick_bytes, "bytes each active download gains per step");
   try {
     app.parse(argc, argv);
@@ -136,11 +172,15 @@ int main(int argc, char** argv) {
 
   std::string token;
   if (!token_file.empty()) std::getline(std::ifstream(token_file), token);
-  auto server = pytorrent::admin::StartPeerAdminServer(node, {.unix_socket_path = socket_path,
-                                                              .tcp_address = tcp_address,
-                                                              .tls_cert_file = tls_cert,
-                                                              .tls_key_file = tls_key,
-                                                              .token = token});
+  const pytorrent::admin::AdminServerOptions options = {.unix_socket_path = socket_path,
+                                                        .tcp_address = tcp_address,
+                                                        .tls_cert_file = tls_cert,
+                                                        .tls_key_file = tls_key,
+                                                        .token = token};
+  pytorrent::testing::FakeTrackerControl tracker;
+  FillTrackerDemo(tracker);
+  auto server = tracker_mode ? pytorrent::admin::StartTrackerAdminServer(tracker, options)
+                             : pytorrent::admin::StartPeerAdminServer(node, options);
   if (!server.ok()) {
     std::cerr << "fake_node: " << server.status() << "\n";
     return 1;

@@ -12,6 +12,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,9 +21,12 @@
 #include <atomic>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +50,9 @@ struct Config {
   int peers = 100'000;
   int window = 16;
   std::string tracker = "tracker/tracker";
+  bool batch_sched = false;
+  int io_threads = 1;
+  bool pin = false;
 };
 
 struct ThreadResult {
@@ -78,6 +86,7 @@ class Client {
     int buffer = 4 << 20;
     setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
     slots_.resize(static_cast<size_t>(config.window));
+    Precompute();
     send_bufs_.resize(slots_.size() * kBufBytes);
     recv_bufs_.resize(slots_.size() * kBufBytes);
   }
@@ -127,7 +136,43 @@ class Client {
     int peer = 0;
   };
 
-  // Builds the next request into slot `i`; false when registration is done.
+  // Serializes every request this client will send once, with placeholder
+  // ids at fixed offsets (fields 1 and 2 are fixed-width and come first), so
+  // the load loop only copies and patches bytes: the generator should spend
+  // its CPU on the kernel, not on protobuf.
+  void Precompute() {
+    pytorrent::v1::TrackerRequest r;
+    for (int peer = first_peer_; peer < last_peer_; ++peer) {
+      const int swarm = peer % config_.swarms;
+      r.Clear();
+      r.set_connection_id(~uint64_t{0});
+      r.set_transaction_id(~uint32_t{0});
+      pytorrent::v1::AnnounceRequest* a = r.mutable_announce();
+      a->set_peer_id(static_cast<uint64_t>(peer) + 1);
+      a->set_peer_key(static_cast<uint64_t>(peer) * 7919 + 17);
+      a->set_username(absl::StrFormat("peer%d", peer));
+      a->set_chunk_endpoint(absl::StrFormat("tcp://10.%d.%d.%d:%d", (peer >> 16) & 0xff,
+                                            (peer >> 8) & 0xff, peer & 0xff, 6881 + peer % 1000));
+      pytorrent::v1::FileAvailability* f = a->add_files();
+      f->set_name(absl::StrFormat("file-%d.bin", swarm));
+      f->set_size_bytes(uint64_t{kChunkBytes} * kChunksPerFile);
+      f->set_chunk_size_bytes(kChunkBytes);
+      f->set_root_hash(RootHash(swarm));
+      f->set_chunks_have(peer % 3 == 0 ? kChunksPerFile : peer % kChunksPerFile);
+      announces_.push_back(r.SerializeAsString());
+      r.Clear();
+      r.set_connection_id(~uint64_t{0});
+      r.set_transaction_id(~uint32_t{0});
+      pytorrent::v1::GetFilePeersRequest* g = r.mutable_get_file_peers();
+      g->set_root_hash(RootHash(swarm));
+      g->set_max_peers(10);
+      g->set_exclude_peer_id(static_cast<uint64_t>(peer) + 1);
+      get_peers_.push_back(r.SerializeAsString());
+    }
+  }
+
+  // Puts the next request into slot `i`; returns its size, 0 (and sets
+  // `done`) when registration has no peer left.
   size_t Build(size_t i, bool register_only, bool* done) {
     Slot& s = slots_[i];
     if (register_only) {
@@ -148,34 +193,29 @@ class Client {
       pending_get_peer_ = s.peer;  // its get_file_peers goes next
     }
     s.txid = (++sequence_ << 8) | static_cast<uint32_t>(i);
-    request_.Clear();
-    request_.set_connection_id(connection_id_);
-    request_.set_transaction_id(s.txid);
-    const int swarm = s.peer % config_.swarms;
-    if (s.kind == kAnnounce) {
-      pytorrent::v1::AnnounceRequest* a = request_.mutable_announce();
-      a->set_peer_id(static_cast<uint64_t>(s.peer) + 1);
-      a->set_peer_key(static_cast<uint64_t>(s.peer) * 7919 + 17);
-      a->set_username(absl::StrFormat("peer%d", s.peer));
-      a->set_chunk_endpoint(absl::StrFormat("tcp://10.%d.%d.%d:%d", (s.peer >> 16) & 0xff,
-                                            (s.peer >> 8) & 0xff, s.peer & 0xff,
-                                            6881 + s.peer % 1000));
-      pytorrent::v1::FileAvailability* f = a->add_files();
-      f->set_name(absl::StrFormat("file-%d.bin", swarm));
-      f->set_size_bytes(uint64_t{kChunkBytes} * kChunksPerFile);
-      f->set_chunk_size_bytes(kChunkBytes);
-      f->set_root_hash(RootHash(swarm));
-      f->set_chunks_have(s.peer % 3 == 0 ? kChunksPerFile : s.peer % kChunksPerFile);
-    } else {
-      pytorrent::v1::GetFilePeersRequest* g = request_.mutable_get_file_peers();
-      g->set_root_hash(RootHash(swarm));
-      g->set_max_peers(10);
-      g->set_exclude_peer_id(static_cast<uint64_t>(s.peer) + 1);
-    }
+    const std::string& bytes =
+        (s.kind == kAnnounce ? announces_ : get_peers_)[static_cast<size_t>(s.peer - first_peer_)];
     uint8_t* buf = send_bufs_.data() + i * kBufBytes;
-    const size_t n = request_.ByteSizeLong();
-    request_.SerializeWithCachedSizesToArray(buf);
-    return n;
+    std::memcpy(buf, bytes.data(), bytes.size());
+    // Layout: 0x09 <connection_id: 8 bytes LE> 0x15 <transaction_id: 4 bytes LE> ...
+    std::memcpy(buf + 1, &connection_id_, 8);
+    std::memcpy(buf + 10, &s.txid, 4);
+    return bytes.size();
+  }
+
+  // Reads the transaction id and whether the reply is an error. The
+  // tracker writes fields in order, so field 1 (fixed32) leads; anything
+  // else goes through the full parser.
+  bool Decode(const uint8_t* data, size_t size, uint32_t* txid, bool* error) {
+    if (size >= 6 && data[0] == 0x0d) {
+      std::memcpy(txid, data + 1, 4);
+      *error = data[5] == 0x7a;  // field 15 (error), length-delimited
+      return true;
+    }
+    if (!reply_.ParseFromArray(data, static_cast<int>(size))) return false;
+    *txid = reply_.transaction_id();
+    *error = reply_.has_error();
+    return true;
   }
 
   void Drive(ThreadResult* result, bool register_only, int64_t end_ns,
@@ -186,7 +226,6 @@ class Client {
     std::vector<size_t> to_send;
     bool done = false;
     size_t busy = 0;
-    pytorrent::v1::TrackerResponse reply;
     for (;;) {
       const int64_t now = NowNs();
       const bool stopping = done || now >= end_ns;
@@ -231,18 +270,20 @@ class Client {
       const int got = recvmmsg(fd_, in.data(), static_cast<unsigned>(w), MSG_DONTWAIT, nullptr);
       const int64_t at = NowNs();
       for (int k = 0; k < got; ++k) {
-        if (!reply.ParseFromArray(recv_bufs_.data() + static_cast<size_t>(k) * kBufBytes,
-                                  static_cast<int>(in[k].msg_len))) {
+        uint32_t txid = 0;
+        bool is_error = false;
+        if (!Decode(recv_bufs_.data() + static_cast<size_t>(k) * kBufBytes, in[k].msg_len, &txid,
+                    &is_error)) {
           ++result->errors;
           continue;
         }
-        const size_t i = reply.transaction_id() & 0xff;
-        if (i >= w || !slots_[i].busy || slots_[i].txid != reply.transaction_id()) continue;
+        const size_t i = txid & 0xff;
+        if (i >= w || !slots_[i].busy || slots_[i].txid != txid) continue;
         Slot& s = slots_[i];
         s.busy = false;
         --busy;
         ++result->requests;
-        if (reply.has_error()) {
+        if (is_error) {
           ++result->errors;
         } else if (s.kind == kAnnounce) {
           ++result->announces;
@@ -276,7 +317,8 @@ class Client {
   uint64_t connection_id_ = 0;
   std::vector<Slot> slots_;
   std::vector<uint8_t> send_bufs_, recv_bufs_;
-  pytorrent::v1::TrackerRequest request_;
+  std::vector<std::string> announces_, get_peers_;  // by peer - first_peer_
+  pytorrent::v1::TrackerResponse reply_;
 };
 
 // A /proc/<pid>/status field in KiB, or -1.
@@ -287,6 +329,23 @@ int64_t StatusKib(pid_t pid, const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1));
   }
   return -1;
+}
+
+// User + system CPU seconds the process has used, or -1.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  // Fields after the command: state(3) ... utime(14) stime(15).
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace
@@ -302,6 +361,12 @@ int main(int argc, char** argv) {
   app.add_option("--window", config.window, "Requests in flight per client")
       ->check(CLI::Range(1, 256));
   app.add_option("--tracker", config.tracker, "Tracker binary (runfiles path)");
+  app.add_option("--io-threads", config.io_threads, "Tracker I/O threads (its --io-threads)")
+      ->check(CLI::Range(1, 64));
+  app.add_flag("--pin", config.pin,
+               "Pin the tracker to CPU 0 and the client threads to the other CPUs");
+  app.add_flag("--batch-sched,!--no-batch-sched", config.batch_sched,
+               "Run client threads as SCHED_BATCH so their wake-ups do not preempt the tracker");
   CLI11_PARSE(app, argc, argv);
   if (config.clients > config.peers) config.clients = config.peers;
 
@@ -323,6 +388,23 @@ int main(int argc, char** argv) {
       return 1;
     }
     const pid_t pid = (*tracker)->pid();
+    const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+    if (config.pin && cpus > 1) {
+      // Tracker threads on CPU 0 (all of them: /proc/<pid>/task), clients on the rest.
+      cpu_set_t tracker_set;
+      CPU_ZERO(&tracker_set);
+      CPU_SET(0, &tracker_set);
+      std::error_code ec;
+      for (const auto& task :
+           std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+        sched_setaffinity(std::stoi(task.path().filename().string()), sizeof(tracker_set),
+                          &tracker_set);
+      }
+      cpu_set_t client_set;
+      CPU_ZERO(&client_set);
+      for (int c = 1; c < cpus; ++c) CPU_SET(c, &client_set);
+      sched_setaffinity(0, sizeof(client_set), &client_set);
+    }
     const int64_t idle_rss_kib = StatusKib(pid, "VmRSS");
 
     std::vector<std::unique_ptr<Client>> clients;
@@ -338,7 +420,15 @@ int main(int argc, char** argv) {
     std::vector<ThreadResult> reg(config.clients), load(config.clients);
     auto run_all = [&](auto fn) {
       std::vector<std::thread> threads;
-      for (int c = 0; c < config.clients; ++c) threads.emplace_back([&, c] { fn(c); });
+      for (int c = 0; c < config.clients; ++c) {
+        threads.emplace_back([&, c] {
+          if (config.batch_sched) {
+            sched_param param{};
+            pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+          }
+          fn(c);
+        });
+      }
       for (auto& t : threads) t.join();
     };
     const int64_t reg_start = NowNs();
@@ -346,6 +436,7 @@ int main(int argc, char** argv) {
     const double reg_seconds = static_cast<double>(NowNs() - reg_start) / 1e9;
     const int64_t registered_rss_kib = StatusKib(pid, "VmRSS");
 
+    const double cpu_before = CpuSeconds(pid);
     const int64_t start = NowNs();
     const int64_t end = start + int64_t{config.seconds} * 1'000'000'000;
     run_all([&](int c) {
@@ -355,6 +446,7 @@ int main(int argc, char** argv) {
     });
     const double elapsed = static_cast<double>(NowNs() - start) / 1e9;
     const int64_t peak_kib = StatusKib(pid, "VmHWM");
+    const double tracker_cpu = CpuSeconds(pid) - cpu_before;
 
     uint64_t announces = 0, requests = 0, errors = 0, reg_errors = 0, reg_announces = 0;
     std::vector<uint32_t> all;
@@ -375,18 +467,30 @@ int main(int argc, char** argv) {
     };
     const int tracker_exit = (*tracker)->Stop();
     if (tracker_exit != 0) exit_code = 1;
-    std::printf(
-        "{\"announces_per_s\":%.0f, \"p50_us\":%.1f, \"p99_us\":%.1f, \"errors\":%" PRIu64
-        ", \"tracker_peak_rss_mib\":%.1f, \"requests_per_s\":%.0f, \"registered_peers\":%" PRIu64
-        ", \"register_errors\":%" PRIu64
-        ", \"register_s\":%.2f, \"tracker_idle_rss_mib\":%.1f"
-        ", \"bytes_per_peer\":%.0f, \"clients\":%d, \"window\":%d, \"tracker_exit\":%d}\n",
+    // One JSON line; the first five keys are the contract, the rest explain.
+    std::string json = absl::StrFormat(
+        "{\"announces_per_s\":%.0f, \"p50_us\":%.1f, \"p99_us\":%.1f, \"errors\":%d, "
+        "\"tracker_peak_rss_mib\":%.1f",
         static_cast<double>(announces) / elapsed, pct(0.50), pct(0.99), errors + reg_errors,
-        static_cast<double>(peak_kib) / 1024.0, static_cast<double>(requests) / elapsed,
-        reg_announces, reg_errors, reg_seconds, static_cast<double>(idle_rss_kib) / 1024.0,
-        static_cast<double>(registered_rss_kib - idle_rss_kib) * 1024.0 /
-            static_cast<double>(std::max<uint64_t>(1, reg_announces)),
-        config.clients, config.window, tracker_exit);
+        static_cast<double>(peak_kib) / 1024.0);
+    absl::StrAppendFormat(&json, ", \"requests_per_s\":%.0f",
+                          static_cast<double>(requests) / elapsed);
+    absl::StrAppendFormat(&json, ", \"registered_peers\":%d, \"register_errors\":%d", reg_announces,
+                          reg_errors);
+    absl::StrAppendFormat(&json, ", \"register_s\":%.2f", reg_seconds);
+    absl::StrAppendFormat(&json, ", \"tracker_idle_rss_mib\":%.1f",
+                          static_cast<double>(idle_rss_kib) / 1024.0);
+    absl::StrAppendFormat(&json, ", \"bytes_per_peer\":%.0f",
+                          static_cast<double>(registered_rss_kib - idle_rss_kib) * 1024.0 /
+                              static_cast<double>(std::max<uint64_t>(1, reg_announces)));
+    absl::StrAppendFormat(&json, ", \"tracker_cpu_s\":%.2f, \"tracker_cpu_us_per_request\":%.2f",
+                          tracker_cpu,
+                          tracker_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
+    absl::StrAppendFormat(
+        &json, ", \"clients\":%d, \"window\":%d, \"io_threads\":%d, \"batch_sched\":%s",
+        config.clients, config.window, config.io_threads, config.batch_sched ? "true" : "false");
+    absl::StrAppendFormat(&json, ", \"tracker_exit\":%d}", tracker_exit);
+    std::cout << json << std::endl;
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -1,6 +1,8 @@
 #include "tracker/connection_id.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "common/time_source.h"
 
@@ -60,6 +62,26 @@ TEST(ConnectionIdTest, IdFromAnotherSecretIsRejected) {
   auto a = Minter();
   auto b = Minter(std::string(kSecretBytes, 't'));
   EXPECT_FALSE(b->Verify(a->Mint(kAlice, clock.Now()), kAlice, clock.Now()));
+}
+
+TEST(ConnectionIdTest, IsTruncatedHmacSha256OfWindowAndAddress) {
+  // Known answer from OpenSSL's one-shot HMAC over the documented message:
+  // window (8 bytes BE) || family || address (16 bytes) || port (2 bytes BE).
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  const int64_t window = 1'700'000'000 / 120;
+  uint8_t msg[27] = {};
+  for (int i = 0; i < 8; ++i) msg[i] = static_cast<uint8_t>(window >> (8 * (7 - i)));
+  msg[8] = 4;
+  msg[9] = 127;
+  msg[12] = 1;
+  msg[25] = 40000 >> 8;
+  msg[26] = 40000 & 0xff;
+  uint8_t mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()), msg, sizeof(msg), mac, &len);
+  uint64_t want = 0;
+  for (int i = 0; i < 8; ++i) want = (want << 8) | mac[i];
+  EXPECT_EQ(Minter()->Mint(kAlice, now), want);
 }
 
 TEST(ConnectionIdTest, RejectsBadConfiguration) {

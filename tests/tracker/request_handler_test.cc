@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/time_source.h"
+#include "tracker/swarm_registry.h"
 
 namespace pytorrent::tracker {
 namespace {

@@ -1,9 +1,18 @@
 // Round trips through the real tracker binary over UDP on loopback.
 
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "peer/tracker_client.h"
 #include "tests/tracker/tracker_process.h"
@@ -126,6 +135,118 @@ TEST(TrackerUdpTest, AnnounceListSearchFilePeersRenameLeave) {
   EXPECT_EQ(stats->announces(), 2u);
 
   EXPECT_EQ((*tracker)->Stop(), 0);  // SIGTERM: clean exit 0
+}
+
+}  // namespace
+}  // namespace pytorrent
+
+namespace pytorrent {
+namespace {
+
+// Several I/O threads share the registry: concurrent clients must all land.
+TEST(TrackerUdpTest, ConcurrentClientsWithTwoIoThreads) {
+  auto tracker = testing::TrackerProcess::Start(
+      {.dir = testing::TestDir("threads"), .args = {"--io-threads", "2"}});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  constexpr int kClients = 4;
+  constexpr int kPeersEach = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int c = 0; c < kClients; ++c) {
+    threads.emplace_back([&, c] {
+      auto client = Client((*tracker)->port());
+      if (client == nullptr) {
+        ++failures;
+        return;
+      }
+      for (int p = 0; p < kPeersEach; ++p) {
+        const uint64_t id = static_cast<uint64_t>(c * kPeersEach + p + 1);
+        v1::AnnounceRequest a = Announce(id, id + 1, "u" + std::to_string(id), "");
+        *a.add_files() = File("f" + std::to_string(p), static_cast<char>('a' + p % 20), 4);
+        if (!client->Announce(a).ok()) ++failures;
+        v1::GetFilePeersRequest who;
+        who.set_root_hash(Hash(static_cast<char>('a' + p % 20)));
+        if (!client->GetFilePeers(who).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto client = Client((*tracker)->port());
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<v1::GetStatsResponse> stats = client->GetStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->peers(), static_cast<uint32_t>(kClients * kPeersEach));
+  EXPECT_EQ(stats->files(), 20u);
+  EXPECT_EQ(stats->announces(), static_cast<uint64_t>(kClients * kPeersEach));
+  EXPECT_EQ(stats->errors(), 0u);
+  EXPECT_EQ((*tracker)->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace pytorrent
+
+namespace pytorrent {
+namespace {
+
+// Sends `request` from `fd` to 127.0.0.1:`port`; returns the reply.
+v1::TrackerResponse Exchange(int fd, uint16_t port, const v1::TrackerRequest& request) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string bytes = request.SerializeAsString();
+  sendto(fd, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+  v1::TrackerResponse reply;
+  pollfd pfd{fd, POLLIN, 0};
+  if (poll(&pfd, 1, 5000) == 1) {
+    char buf[2048];
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    EXPECT_TRUE(n > 0 && reply.ParseFromArray(buf, static_cast<int>(n)));
+  } else {
+    ADD_FAILURE() << "no reply from port " << port;
+  }
+  return reply;
+}
+
+// Instances given the same --secret-file accept each other's connection ids;
+// one with another secret does not.
+TEST(TrackerUdpTest, SharedSecretFileLetsInstancesShareIds) {
+  const std::string dir = testing::TestDir("secret");
+  const std::string secret = dir + "/secret";
+  {
+    std::ofstream out(secret);
+    out << std::string(64, 'a') << "\n";  // 64 hex digits
+  }
+  auto a = testing::TrackerProcess::Start({.dir = dir + "/a", .args = {"--secret-file", secret}});
+  auto b = testing::TrackerProcess::Start({.dir = dir + "/b", .args = {"--secret-file", secret}});
+  auto c = testing::TrackerProcess::Start({.dir = dir + "/c"});
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+
+  const int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  v1::TrackerRequest connect;
+  connect.set_transaction_id(1);
+  connect.mutable_connect()->set_protocol_magic(0x41727101980ULL);
+  connect.mutable_connect()->set_padding(std::string(16, '\0'));
+  const v1::TrackerResponse minted = Exchange(fd, (*a)->port(), connect);
+  ASSERT_TRUE(minted.has_connect());
+
+  v1::TrackerRequest stats;
+  stats.set_transaction_id(2);
+  stats.set_connection_id(minted.connect().connection_id());
+  stats.mutable_get_stats();
+  EXPECT_TRUE(Exchange(fd, (*b)->port(), stats).has_get_stats());
+  EXPECT_EQ(Exchange(fd, (*c)->port(), stats).error().code(),
+            v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID);
+  close(fd);
+
+  // A malformed secret file is a start-up error.
+  {
+    std::ofstream out(secret);
+    out << "too short";
+  }
+  EXPECT_FALSE(
+      testing::TrackerProcess::Start({.dir = dir + "/d", .args = {"--secret-file", secret}}).ok());
 }
 
 }  // namespace

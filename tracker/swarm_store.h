@@ -1,0 +1,88 @@
+#ifndef PYTORRENT_TRACKER_SWARM_STORE_H_
+#define PYTORRENT_TRACKER_SWARM_STORE_H_
+
+// `SwarmStore` is what the request handler and the admin side need from
+// swarm state: peers, the files they offer and who holds what. The default
+// implementation is the in-memory `SwarmRegistry`; a shared store (several
+// tracker instances) can implement the same interface.
+//
+// Implementations take `now` as a parameter (no clock of their own), and
+// are not required to be thread-safe: callers serialize access.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "google/protobuf/repeated_field.h"
+#include "proto/tracker.pb.h"
+
+namespace pytorrent::tracker {
+
+// One page of a listing.
+struct PageRequest {
+  // Empty for the first page.
+  std::string_view token;
+  // 0: the default page size.
+  uint32_t page_size = 0;
+  // The listed items may take at most this many bytes of encoded protobuf
+  // (as repeated fields), so a reply fits one datagram.
+  size_t max_bytes = SIZE_MAX;
+};
+
+class SwarmStore {
+ public:
+  virtual ~SwarmStore() = default;
+
+  // Registers the peer or refreshes it, applying `removed_root_hashes` then
+  // `files` (after dropping every file first if `replace_files`).
+  // Errors (nothing changes): INVALID_ARGUMENT (bad field, or a known root
+  // hash with another size or chunk size), PERMISSION_DENIED (wrong key),
+  // ALREADY_EXISTS (username held by another peer), RESOURCE_EXHAUSTED (cap).
+  virtual absl::Status Announce(const v1::AnnounceRequest& request, absl::Time now) = 0;
+
+  // Removes the peer. NOT_FOUND if not registered, PERMISSION_DENIED on a
+  // wrong key.
+  virtual absl::Status Leave(uint64_t peer_id, uint64_t peer_key, absl::Time now) = 0;
+
+  // Changes the username. INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED,
+  // ALREADY_EXISTS. Renaming to one's own name succeeds.
+  virtual absl::Status Rename(uint64_t peer_id, uint64_t peer_key, std::string_view new_username,
+                              absl::Time now) = 0;
+
+  // Removes the peer without a key (operator action). NOT_FOUND if absent.
+  virtual absl::Status Evict(uint64_t peer_id, absl::Time now) = 0;
+
+  // Drops peers silent for 2x the announce interval; returns how many.
+  virtual int ExpireIdle(absl::Time now) = 0;
+
+  // Appends a page of peers to `out`; sets `next_token` (empty on the last
+  // page). INVALID_ARGUMENT for a token this store did not make.
+  virtual absl::Status ListPeers(const PageRequest& page, absl::Time now,
+                                 google::protobuf::RepeatedPtrField<v1::PeerInfo>* out,
+                                 std::string* next_token) = 0;
+
+  // Files whose name contains `query` (ASCII case-insensitive), paged like
+  // ListPeers. A page may hold fewer matches than asked (the scan per page is
+  // bounded); only an empty `next_token` means the end.
+  virtual absl::Status SearchFiles(std::string_view query, const PageRequest& page, absl::Time now,
+                                   google::protobuf::RepeatedPtrField<v1::FileSummary>* out,
+                                   std::string* next_token) = 0;
+
+  // The file and a random subset of its holders, seeders first, leaving out
+  // `exclude_peer_id`, within `max_bytes` of encoded peers.
+  // INVALID_ARGUMENT (hash length), NOT_FOUND (unknown file).
+  virtual absl::Status GetFilePeers(std::string_view root_hash, uint32_t max_peers,
+                                    uint64_t exclude_peer_id, size_t max_bytes, absl::Time now,
+                                    v1::GetFilePeersResponse* out) = 0;
+
+  virtual size_t CountPeers() const = 0;
+  virtual size_t CountFiles() const = 0;
+  // Peers should announce this often; they expire after twice this.
+  virtual absl::Duration announce_interval() const = 0;
+};
+
+}  // namespace pytorrent::tracker
+
+#endif  // PYTORRENT_TRACKER_SWARM_STORE_H_
