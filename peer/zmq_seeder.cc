@@ -35,8 +35,11 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
     socket.set(zmq::sockopt::router_mandatory, true);
     // Requests are small; anything bigger is garbage and drops the connection.
     socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxHeaderBytes));
-    socket.set(zmq::sockopt::sndhwm, 4096);
-    socket.set(zmq::sockopt::rcvhwm, 4096);
+    // Per-peer queues. Credit keeps honest leechers far below these; they
+    // only bound what a peer that never reads can pin in memory (a send at
+    // the mark fails at once and the request times out on the leecher).
+    socket.set(zmq::sockopt::sndhwm, 128);
+    socket.set(zmq::sockopt::rcvhwm, 1024);
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<ZmqSeeder>(
