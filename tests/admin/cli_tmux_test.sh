@@ -18,8 +18,13 @@ set -uo pipefail
 CLI="$PWD/admin/cli"
 NODE="$PWD/tests/admin/fake_node"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-WORK="$(mktemp -d /tmp/pttmux.XXXXXX)"  # short: Unix socket paths
-export TMUX_TMPDIR="$WORK"
+# The node's socket, journal and ready file: any path length works for our
+# own sockets (admin/unix_socket_path.h).
+WORK="$(mktemp -d "$TMP/pttmux.XXXXXX")"
+# tmux's own server socket is $TMUX_TMPDIR/tmux-UID/NAME and tmux has no way
+# around the 108-byte limit: that one folder stays short, under /tmp.
+TMUX_DIR="$(mktemp -d /tmp/pttmux.XXXXXX)"
+export TMUX_TMPDIR="$TMUX_DIR"
 TMUX_NAME="pt-cli-$$-$RANDOM"
 tm() { tmux -L "$TMUX_NAME" -f /dev/null "$@"; }
 # Every wait is bounded by a deadline, generous enough for a loaded machine.
@@ -29,7 +34,7 @@ PANE="cli"  # the tmux session whose screen fail() shows
 cleanup() {
   tm kill-server 2>/dev/null
   [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$TMUX_DIR"
 }
 trap cleanup EXIT
 
