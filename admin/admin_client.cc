@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "admin/grpc_status.h"
+#include "admin/unix_socket_path.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -22,8 +24,22 @@ absl::string_view Sv(const std::string& s) { return absl::string_view(s.data(), 
 absl::StatusOr<std::unique_ptr<AdminClient>> AdminClient::Create(const ClientOptions& options) {
   if (options.target.empty()) return absl::InvalidArgumentError("no node address given");
   std::shared_ptr<grpc::ChannelCredentials> creds;
+  std::optional<UnixSocketPath> socket;
+  std::string dial = options.target;
   if (absl::StartsWith(Sv(options.target), "unix:")) {
     creds = grpc::InsecureChannelCredentials();  // local socket, mode 0600
+    // Dial through the folder's /proc/self/fd alias: any path length works.
+    std::string path = options.target.substr(5);
+    if (absl::StartsWith(Sv(path), "//")) path.erase(0, 2);  // unix:///abs/path
+    absl::StatusOr<UnixSocketPath> opened = UnixSocketPath::Open(path);
+    if (!opened.ok()) {
+      if (opened.status().code() == absl::StatusCode::kInvalidArgument) return opened.status();
+      return absl::UnavailableError(absl::StrCat("cannot reach the node at ", options.target, " (",
+                                                 opened.status().message(),
+                                                 "; is the peer running? check --home/--socket)"));
+    }
+    socket.emplace(*std::move(opened));
+    dial = socket->GrpcTarget();
   } else {
     if (options.token.empty()) {
       return absl::InvalidArgumentError(
@@ -48,14 +64,19 @@ absl::StatusOr<std::unique_ptr<AdminClient>> AdminClient::Create(const ClientOpt
     creds = grpc::CompositeChannelCredentials(grpc::SslCredentials(ssl),
                                               grpc::AccessTokenCredentials(options.token));
   }
-  auto channel = grpc::CreateChannel(options.target, creds);
+  grpc::ChannelArguments args;
+  // Subchannels stay with this channel (a global pool could keep dialing the
+  // /proc/self/fd alias after `socket` is closed).
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto channel = grpc::CreateCustomChannel(dial, creds, args);
   return std::unique_ptr<AdminClient>(
-      new AdminClient(options.target, std::move(channel), options.call_timeout));
+      new AdminClient(options.target, std::move(socket), std::move(channel), options.call_timeout));
 }
 
-AdminClient::AdminClient(std::string target, std::shared_ptr<grpc::Channel> channel,
-                         absl::Duration timeout)
+AdminClient::AdminClient(std::string target, std::optional<UnixSocketPath> socket,
+                         std::shared_ptr<grpc::Channel> channel, absl::Duration timeout)
     : target_(std::move(target)),
+      socket_(std::move(socket)),
       channel_(std::move(channel)),
       stub_(v1::PeerAdmin::NewStub(channel_)),
       tracker_stub_(v1::TrackerAdmin::NewStub(channel_)),

@@ -15,10 +15,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "admin/unix_socket_path.h"
 #include "grpcpp/channel.h"
 #include "proto/admin.grpc.pb.h"
 
@@ -36,8 +38,11 @@ struct ClientOptions {
 
 class AdminClient {
  public:
-  // INVALID_ARGUMENT for a TCP target without a token, NOT_FOUND for an
-  // unreadable CA file. Does not connect yet.
+  // INVALID_ARGUMENT for a TCP target without a token or a malformed Unix
+  // path, NOT_FOUND for an unreadable CA file, UNAVAILABLE ("cannot reach the
+  // node ...") when a Unix socket's folder does not exist. A Unix socket is
+  // dialed through its folder's /proc/self/fd alias (admin/unix_socket_path.h),
+  // so its path may be longer than sun_path. Does not connect yet.
   static absl::StatusOr<std::unique_ptr<AdminClient>> Create(const ClientOptions& options);
 
   const std::string& target() const { return target_; }
@@ -68,12 +73,16 @@ class AdminClient {
   absl::Status EvictPeer(uint64_t peer_id);
 
  private:
-  AdminClient(std::string target, std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
+  AdminClient(std::string target, std::optional<UnixSocketPath> socket,
+              std::shared_ptr<grpc::Channel> channel, absl::Duration timeout);
   void Prepare(grpc::ClientContext& context) const;
   // Converts a failed call, rewording transport failures.
   absl::Status Failed(const grpc::Status& status) const;
 
-  std::string target_;
+  std::string target_;  // as given, for messages
+  // Unix targets: the socket's folder, whose /proc/self/fd alias the channel
+  // dials; declared before channel_ so it is closed after it.
+  std::optional<UnixSocketPath> socket_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PeerAdmin::Stub> stub_;
   std::unique_ptr<v1::TrackerAdmin::Stub> tracker_stub_;

@@ -1,5 +1,6 @@
 #include "admin/admin_server.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -20,6 +22,7 @@
 #include "admin/drain_signal.h"
 #include "admin/peer_admin_service.h"
 #include "admin/tracker_admin_service.h"
+#include "admin/unix_socket_path.h"
 #include "common/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -60,19 +63,14 @@ absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* wha
   return data;
 }
 
-// Makes `path` free for a new listener: a stale socket (nobody accepts on
-// it) is removed; a live socket or any other kind of file is left alone and
-// reported.
-absl::Status PrepareSocketPath(const std::string& path) {
-  sockaddr_un addr{};
-  if (path.size() >= sizeof(addr.sun_path)) {
-    return Err(absl::StatusCode::kInvalidArgument,
-               absl::StrCat("admin socket path '", path, "' is ", path.size(),
-                            " bytes; Unix sockets allow at most ", sizeof(addr.sun_path) - 1,
-                            " (pick a shorter --home or --admin-socket)"));
-  }
+// Makes the socket's name free for a new listener: a stale socket (nobody
+// accepts on it) is removed; a live socket or any other kind of file is left
+// alone and reported. Works relative to the opened folder, so the path's
+// length does not matter.
+absl::Status PrepareSocketPath(const UnixSocketPath& sock) {
+  const std::string& path = sock.path();
   struct stat st {};
-  if (lstat(path.c_str(), &st) != 0) {
+  if (fstatat(sock.dir_fd(), sock.name().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return absl::OkStatus();
     return Err(absl::StatusCode::kFailedPrecondition,
                absl::StrCat("cannot inspect admin socket path '", path, "': ", ErrnoText(errno)));
@@ -85,8 +83,10 @@ absl::Status PrepareSocketPath(const std::string& path) {
   if (fd < 0) {
     return Err(absl::StatusCode::kInternal, absl::StrCat("socket(): ", ErrnoText(errno)));
   }
+  sockaddr_un addr{};
+  const std::string alias = sock.Alias();  // fits: checked by UnixSocketPath::Open
   addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  std::memcpy(addr.sun_path, alias.c_str(), alias.size() + 1);
   const bool live = connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
   if (live) {
@@ -94,11 +94,16 @@ absl::Status PrepareSocketPath(const std::string& path) {
                absl::StrCat("another process is serving the admin socket '", path,
                             "'; stop it or pick another --home/--admin-socket"));
   }
-  if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+  if (unlinkat(sock.dir_fd(), sock.name().c_str(), 0) != 0 && errno != ENOENT) {
     return Err(absl::StatusCode::kFailedPrecondition,
                absl::StrCat("cannot remove stale admin socket '", path, "': ", ErrnoText(errno)));
   }
   return absl::OkStatus();
+}
+
+absl::StatusCode CodeForErrno(int err) {
+  return err == EACCES || err == EPERM || err == EROFS ? absl::StatusCode::kPermissionDenied
+                                                       : absl::StatusCode::kFailedPrecondition;
 }
 
 class AdminServerImpl final : public AdminServer {
@@ -145,23 +150,26 @@ class AdminServerImpl final : public AdminServer {
       tls_creds = grpc::SslServerCredentials(ssl);
       tls_creds->SetAuthMetadataProcessor(std::make_shared<BearerTokenAuth>(options.token));
     }
-    std::string bind_path = options.unix_socket_path;
     if (!options.unix_socket_path.empty()) {
-      if (absl::Status s = PrepareSocketPath(options.unix_socket_path); !s.ok()) return s;
+      // Everything below goes through the opened folder (bind and connect
+      // via its /proc/self/fd alias), so any path length works.
+      absl::StatusOr<UnixSocketPath> socket = UnixSocketPath::Open(options.unix_socket_path);
+      if (!socket.ok()) return socket.status();
+      if (absl::Status s = PrepareSocketPath(*socket); !s.ok()) return s;
       // Bind inside a fresh 0700 folder beside the final path, make the
       // socket 0600, then rename it into place: it is never reachable with
-      // the umask's permissions. (Paths too long for that bind in place.)
-      const size_t slash = options.unix_socket_path.rfind('/');
-      std::string staging =
-          (slash == std::string::npos ? std::string(".")
-                                      : options.unix_socket_path.substr(0, slash)) +
-          "/.admin-XXXXXX";
-      if (staging.size() + 2 < sizeof(sockaddr_un{}.sun_path) &&
-          mkdtemp(staging.data()) != nullptr) {
-        staging_dir_ = staging;
-        bind_path = staging + "/s";
+      // the umask's permissions.
+      std::string staging = socket->AliasOf(".admin-XXXXXX");
+      if (mkdtemp(staging.data()) == nullptr) {
+        const int err = errno;
+        return Err(CodeForErrno(err),
+                   absl::StrCat("cannot create a private folder beside the admin socket '",
+                                options.unix_socket_path, "': ", ErrnoText(err)));
       }
-      builder.AddListeningPort("unix:" + bind_path, grpc::InsecureServerCredentials());
+      staging_name_ = staging.substr(staging.rfind('/') + 1);
+      socket_.emplace(*std::move(socket));
+      builder.AddListeningPort("unix:" + socket_->AliasOf(StagedSocketName()),
+                               grpc::InsecureServerCredentials());
     }
     int selected_port = 0;
     if (tls_creds != nullptr)
@@ -184,13 +192,14 @@ class AdminServerImpl final : public AdminServer {
                  absl::StrCat("cannot listen on ", options.tcp_address));
     }
     tcp_port_ = selected_port;
-    if (!options.unix_socket_path.empty()) {
+    if (socket_.has_value()) {
       socket_path_ = options.unix_socket_path;
+      const int dir = socket_->dir_fd();
+      const std::string staged = StagedSocketName();
       struct stat st {};
-      const bool ok =
-          chmod(bind_path.c_str(), 0600) == 0 &&
-          (bind_path == socket_path_ || rename(bind_path.c_str(), socket_path_.c_str()) == 0) &&
-          lstat(socket_path_.c_str(), &st) == 0;
+      const bool ok = fchmodat(dir, staged.c_str(), 0600, 0) == 0 &&
+                      renameat(dir, staged.c_str(), dir, socket_->name().c_str()) == 0 &&
+                      fstatat(dir, socket_->name().c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
       const std::string error = ok ? "" : ErrnoText(errno);
       RemoveStagingDir();
       if (!ok) {
@@ -215,11 +224,14 @@ class AdminServerImpl final : public AdminServer {
 
   int tcp_port() const override { return tcp_port_; }
 
+  std::string StagedSocketName() const { return staging_name_ + "/s"; }
+
   void RemoveStagingDir() {
-    if (staging_dir_.empty()) return;
-    unlink((staging_dir_ + "/s").c_str());  // only if the rename did not happen
-    rmdir(staging_dir_.c_str());
-    staging_dir_.clear();
+    if (staging_name_.empty() || !socket_.has_value()) return;
+    // The socket is only still there if the rename did not happen.
+    unlinkat(socket_->dir_fd(), StagedSocketName().c_str(), 0);
+    unlinkat(socket_->dir_fd(), staging_name_.c_str(), AT_REMOVEDIR);
+    staging_name_.clear();
   }
 
   void Shutdown(absl::Duration grace) override {
@@ -249,12 +261,13 @@ class AdminServerImpl final : public AdminServer {
                           std::chrono::microseconds(absl::ToInt64Microseconds(grace));
     server_->Shutdown(deadline);
     server_->Wait();
-    if (!socket_path_.empty()) {
+    if (!socket_path_.empty() && socket_.has_value()) {
       // Remove our socket, but never one a newer process bound meanwhile.
       struct stat st {};
-      if (lstat(socket_path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) &&
+      const char* name = socket_->name().c_str();
+      if (fstatat(socket_->dir_fd(), name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
           st.st_ino == socket_inode_) {
-        unlink(socket_path_.c_str());
+        unlinkat(socket_->dir_fd(), name, 0);
       }
     }
     PT_LOG_INFO("admin server ({}) stopped", service_name_);
@@ -263,9 +276,12 @@ class AdminServerImpl final : public AdminServer {
   const std::string service_name_;
   DrainSignal drain_;  // before service_, which refers to it
   std::unique_ptr<grpc::Service> service_;
+  // The socket's folder, opened; its /proc/self/fd alias is the address gRPC
+  // bound, so it outlives server_ (declared before it).
+  std::optional<UnixSocketPath> socket_;
   std::unique_ptr<grpc::Server> server_;
   std::string socket_path_;
-  std::string staging_dir_;  // private bind folder, removed once the socket is in place
+  std::string staging_name_;  // private bind folder in socket_'s folder, removed once in place
   ino_t socket_inode_ = 0;
   int tcp_port_ = 0;
   absl::Mutex mu_;

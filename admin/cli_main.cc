@@ -135,7 +135,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<AdminClient>> client = AdminClient::Create(options);
   if (!client.ok()) {
     std::cerr << "cli: " << client.status().message() << "\n";
-    return kExitUsage;
+    // A missing socket folder is "cannot reach the node" (3); the rest is usage (2).
+    return ExitCodeFor(client.status()) == kExitUnreachable ? kExitUnreachable : kExitUsage;
   }
 
   const bool effects = !json && EffectsWanted(no_effects);

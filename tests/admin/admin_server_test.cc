@@ -13,10 +13,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "admin/unix_socket_path.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -51,6 +53,17 @@ std::unique_ptr<grpc::ClientContext> Ctx() {
   return ctx;
 }
 
+// A channel to the Unix socket at `path` (any length) through its folder's
+// /proc/self/fd alias; `keep` holds the folder open and must outlive it.
+std::shared_ptr<grpc::Channel> DialUnix(const std::string& path,
+                                        std::optional<UnixSocketPath>& keep) {
+  absl::StatusOr<UnixSocketPath> socket = UnixSocketPath::Open(path);
+  EXPECT_TRUE(socket.ok()) << socket.status();
+  if (!socket.ok()) return nullptr;
+  keep.emplace(*std::move(socket));
+  return grpc::CreateChannel(keep->GrpcTarget(), grpc::InsecureChannelCredentials());
+}
+
 class PeerAdminTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -60,7 +73,7 @@ class PeerAdminTest : public ::testing::Test {
     auto server = StartPeerAdminServer(node_, {.unix_socket_path = socket_path_});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel("unix:" + socket_path_, grpc::InsecureChannelCredentials());
+    channel_ = DialUnix(socket_path_, dial_);
     stub_ = v1::PeerAdmin::NewStub(channel_);
   }
 
@@ -81,13 +94,15 @@ class PeerAdminTest : public ::testing::Test {
 
   FakePeerControl node_;
   std::string dir_;
-  std::string socket_path_;
+  std::string socket_path_;  // > 150 bytes (MakeSocketDir)
   std::unique_ptr<AdminServer> server_;
+  std::optional<UnixSocketPath> dial_;  // outlives channel_
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PeerAdmin::Stub> stub_;
 };
 
 TEST_F(PeerAdminTest, SocketIsMode0600) {
+  ASSERT_GT(socket_path_.size(), 150u);  // far beyond sun_path: served via the folder alias
   struct stat st {};
   ASSERT_EQ(lstat(socket_path_.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
@@ -477,10 +492,12 @@ TEST(AdminServerSocketTest, ReplacesStaleSocketButNotLiveOneOrOtherFiles) {
 
   // A stale socket: bound, then its owner went away.
   {
+    absl::StatusOr<UnixSocketPath> alias = UnixSocketPath::Open(path);
+    ASSERT_TRUE(alias.ok()) << alias.status();
     const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
-    std::strcpy(addr.sun_path, path.c_str());
+    std::strcpy(addr.sun_path, alias->Alias().c_str());
     ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
     close(fd);
   }
@@ -617,8 +634,7 @@ class TrackerAdminTest : public ::testing::Test {
     auto server = StartTrackerAdminServer(tracker_, {.unix_socket_path = dir_ + "/admin.sock"});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ =
-        grpc::CreateChannel("unix:" + dir_ + "/admin.sock", grpc::InsecureChannelCredentials());
+    channel_ = DialUnix(dir_ + "/admin.sock", dial_);
     stub_ = v1::TrackerAdmin::NewStub(channel_);
   }
   void TearDown() override {
@@ -629,6 +645,7 @@ class TrackerAdminTest : public ::testing::Test {
   FakeTrackerControl tracker_;
   std::string dir_;
   std::unique_ptr<AdminServer> server_;
+  std::optional<UnixSocketPath> dial_;  // outlives channel_
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::TrackerAdmin::Stub> stub_;
 };

@@ -10,8 +10,10 @@ CLI="admin/cli"
 NODE="tests/admin/fake_node"
 GOLDEN="tests/admin/golden"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-# Unix socket paths are limited to 108 bytes; TEST_TMPDIR can be long.
-SOCKDIR="$(mktemp -d /tmp/ptgold.XXXXXX)"
+# Deliberately longer than a Unix socket path may be (108 bytes): the node
+# and the CLI reach sockets through a /proc/self/fd alias of their folder.
+SOCKDIR="$(mktemp -d "$TMP/ptgold-$(printf 'x%.0s' $(seq 100)).XXXXXX")"
+WAIT_S=30  # every wait is bounded, generously for a loaded machine
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
@@ -20,19 +22,27 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_node NAME: starts a fake node with socket $SOCKDIR/NAME.sock.
+# wait_ready PID FILE WHAT: waits (bounded) until FILE exists.
+wait_ready() {
+  local deadline=$((SECONDS + WAIT_S))
+  until [ -f "$2" ]; do
+    if ! kill -0 "$1" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
+      echo "$3 did not start within ${WAIT_S}s" >&2
+      exit 1
+    fi
+    sleep 0.05
+  done
+}
+
+# start_node NAME [SOCKET]: starts a fake node with socket SOCKET (default
+# $SOCKDIR/NAME.sock).
 start_node() {
-  local name="$1"
+  local name="$1" sock="${2:-$SOCKDIR/$1.sock}"
   rm -f "$SOCKDIR/$name.ready"
-  "$NODE" --socket "$SOCKDIR/$name.sock" --ready-file "$SOCKDIR/$name.ready" \
+  "$NODE" --socket "$sock" --ready-file "$SOCKDIR/$name.ready" \
     --username dave --tick-ms 20 --tick-bytes 1048576 2>>"$TMP/$name.node.log" &
   PIDS+=($!)
-  for _ in $(seq 100); do  # bounded: 10 s
-    [ -f "$SOCKDIR/$name.ready" ] && return 0
-    sleep 0.1
-  done
-  echo "fake node $name did not start" >&2
-  exit 1
+  wait_ready "$!" "$SOCKDIR/$name.ready" "fake node $name"
 }
 
 # run OUT SOCKET ARGS...: appends the command, its stdout, stderr and exit code.
@@ -79,7 +89,8 @@ session() {
   run "$out" "$sock" "${j[@]}" search
   run "$out" "$sock" "${j[@]}" disconnect
   # The node is gone: one clear line, exit 3.
-  for _ in $(seq 100); do [ -S "$sock" ] || break; sleep 0.1; done
+  local deadline=$((SECONDS + WAIT_S))
+  while [ -S "$sock" ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
   run "$out" "$sock" "${j[@]}" status
 }
 
@@ -98,7 +109,7 @@ session "$TMP/json.txt" "$SOCKDIR/json.sock" --json
 "$NODE" --tracker --socket "$SOCKDIR/tracker.sock" --ready-file "$SOCKDIR/tracker.ready" \
   2>>"$TMP/tracker.node.log" &
 PIDS+=($!)
-for _ in $(seq 100); do [ -f "$SOCKDIR/tracker.ready" ] && break; sleep 0.1; done
+wait_ready "$!" "$SOCKDIR/tracker.ready" "fake tracker"
 T="$SOCKDIR/tracker.sock"
 out="$TMP/tracker.txt"
 : >"$out"
@@ -114,6 +125,31 @@ run "$out" "$T" tracker peers
 run "$out" "$T" tracker
 run "$out" "$T" status
 
+status=0
+# --home whose state/admin.sock path is > 150 bytes; a home that does not
+# exist is "cannot reach" (exit 3), like a node that is not running.
+HOMEDIR="$SOCKDIR/home-$(printf 'h%.0s' $(seq 30))"
+mkdir -p "$HOMEDIR/state"
+start_node home "$HOMEDIR/state/admin.sock"
+if [ "${#HOMEDIR}" -le 150 ]; then
+  echo "home path is only ${#HOMEDIR} bytes" >&2
+  status=1
+fi
+home_out="$(timeout 20 "$CLI" --home "$HOMEDIR" status 2>&1)"
+home_rc=$?
+sock_out="$(timeout 20 "$CLI" --socket "$HOMEDIR/state/admin.sock" status 2>&1)"
+if [ "$home_rc" -ne 0 ] || [ "$home_out" != "$sock_out" ] || ! grep -q dave <<<"$home_out"; then
+  echo "cli --home LONG status: exit $home_rc: $home_out (--socket gave: $sock_out)" >&2
+  status=1
+fi
+miss_err="$(timeout 20 "$CLI" --home "$HOMEDIR/missing" status 2>&1 >/dev/null)"
+miss_rc=$?
+if [ "$miss_rc" -ne 3 ] ||
+  ! grep -qF "cli: cannot reach the node at unix:$HOMEDIR/missing/state/admin.sock" <<<"$miss_err"; then
+  echo "cli --home MISSING status: exit $miss_rc: $miss_err" >&2
+  status=1
+fi
+
 if [ -n "${UPDATE_GOLDEN:-}" ]; then
   cp "$TMP/text.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_text.txt"
   cp "$TMP/json.txt" "$BUILD_WORKSPACE_DIRECTORY/$GOLDEN/cli_json.txt"
@@ -123,7 +159,6 @@ if [ -n "${UPDATE_GOLDEN:-}" ]; then
   exit 0
 fi
 
-status=0
 diff -u "$GOLDEN/cli_text.txt" "$TMP/text.txt" || status=1
 diff -u "$GOLDEN/cli_json.txt" "$TMP/json.txt" || status=1
 diff -u "$GOLDEN/cli_menu_pipe.txt" "$TMP/menu.txt" || status=1

@@ -18,50 +18,75 @@ set -uo pipefail
 CLI="$PWD/admin/cli"
 NODE="$PWD/tests/admin/fake_node"
 TMP="${TEST_TMPDIR:-$(mktemp -d)}"
-WORK="$(mktemp -d /tmp/pttmux.XXXXXX)"  # short: Unix socket paths
-export TMUX_TMPDIR="$WORK"
+# The node's socket, journal and ready file: any path length works for our
+# own sockets (admin/unix_socket_path.h).
+WORK="$(mktemp -d "$TMP/pttmux.XXXXXX")"
+# tmux's own server socket is $TMUX_TMPDIR/tmux-UID/NAME and tmux has no way
+# around the 108-byte limit: that one folder stays short, under /tmp.
+TMUX_DIR="$(mktemp -d /tmp/pttmux.XXXXXX)"
+export TMUX_TMPDIR="$TMUX_DIR"
 TMUX_NAME="pt-cli-$$-$RANDOM"
 tm() { tmux -L "$TMUX_NAME" -f /dev/null "$@"; }
+# Every wait is bounded by a deadline, generous enough for a loaded machine.
+WAIT_S="${CLI_TMUX_WAIT_S:-30}"
 NODE_PID=""
+PANE="cli"  # the tmux session whose screen fail() shows
 cleanup() {
   tm kill-server 2>/dev/null
   [ -n "$NODE_PID" ] && kill "$NODE_PID" 2>/dev/null && wait "$NODE_PID" 2>/dev/null
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$TMUX_DIR"
 }
 trap cleanup EXIT
 
 fail() {
   echo "FAIL: $*" >&2
-  echo "----- screen -----" >&2
-  tm capture-pane -p -t cli >&2
+  echo "----- screen of tmux session '$PANE' -----" >&2
+  tm capture-pane -p -t "$PANE" >&2
+  echo "----- tmux sessions -----" >&2
+  tm list-sessions >&2
   echo "------------------" >&2
   [ -f "$WORK/journal" ] && { echo "journal:" >&2; cat "$WORK/journal" >&2; }
+  [ -s "$TMP/node.log" ] && { echo "node log:" >&2; tail -20 "$TMP/node.log" >&2; }
   exit 1
 }
 
-screen() { tm capture-pane -p -t cli; }
+screen() { tm capture-pane -p -t "$PANE"; }
 
-# wait_for TEXT [SECONDS]: polls the screen (bounded) until TEXT shows up.
-wait_for() {
-  local text="$1" limit="${2:-10}"
-  for _ in $(seq $((limit * 20))); do
-    screen | grep -qF -- "$text" && return 0
+# until_screen SECONDS GREP_ARGS...: polls the screen of $PANE until grep
+# matches; returns 1 once SECONDS have passed without a match.
+until_screen() {
+  local deadline=$((SECONDS + $1))
+  shift
+  while :; do
+    screen 2>/dev/null | grep -q "$@" && return 0
+    [ "$SECONDS" -ge "$deadline" ] && return 1
     sleep 0.05
   done
-  fail "timed out waiting for: $text"
+}
+
+# wait_for TEXT [SECONDS]: waits until TEXT shows up on the screen.
+wait_for() {
+  until_screen "${2:-$WAIT_S}" -F -- "$1" || fail "timed out waiting for: $1"
 }
 
 # wait_for_re REGEX [SECONDS]
 wait_for_re() {
-  local re="$1" limit="${2:-10}"
-  for _ in $(seq $((limit * 20))); do
-    screen | grep -qE -- "$re" && return 0
-    sleep 0.05
-  done
-  fail "timed out waiting for /$re/"
+  until_screen "${2:-$WAIT_S}" -E -- "$1" || fail "timed out waiting for /$1/"
 }
 
-keys() { tm send-keys -t cli "$@"; }
+keys() { tm send-keys -t "$PANE" "$@"; }
+
+# start_session NAME COMMAND: a 120x40 tmux session running COMMAND, then
+# "[NAME exited RC]" and a long sleep so the screen stays readable. All
+# sessions share one tmux server that lives until cleanup: killing the last
+# session makes the server exit asynchronously, and a new-session racing
+# with that exit fails ("server exited unexpectedly"), so no session is
+# killed before the end.
+start_session() {
+  PANE="$1"
+  tm new-session -d -s "$1" -x 120 -y 40 "$2; echo \"[$1 exited \$?]\"; sleep 600" ||
+    fail "tmux new-session $1 failed"
+}
 
 SOCK="${CLI_TMUX_SOCKET:-}"
 SEARCH="${CLI_TMUX_SEARCH:-bunny}"
@@ -74,51 +99,50 @@ if [ -z "$SOCK" ]; then
   "$NODE" --socket "$SOCK" --ready-file "$WORK/ready" --journal "$WORK/journal" \
     --username "" --tick-ms 100 --tick-bytes 524288 2>"$TMP/node.log" &
   NODE_PID=$!
-  for _ in $(seq 100); do [ -f "$WORK/ready" ] && break; sleep 0.1; done
-  [ -f "$WORK/ready" ] || fail "fake node did not start"
+  deadline=$((SECONDS + WAIT_S))
+  until [ -f "$WORK/ready" ]; do
+    kill -0 "$NODE_PID" 2>/dev/null || fail "fake node exited before it was ready"
+    [ "$SECONDS" -ge "$deadline" ] && fail "fake node not ready after ${WAIT_S}s"
+    sleep 0.05
+  done
 fi
 
 # In a terminal, NO_COLOR and --no-effects still turn every effect off; Ctrl-C
 # leaves cleanly (exit 130) from a prompt.
+n=0
 for variant in "env NO_COLOR=1 '$CLI' --socket '$SOCK'" "'$CLI' --no-effects --socket '$SOCK'"; do
-  tm new-session -d -s plain -x 120 -y 40 "$variant; echo \"[plain exited \$?]\"; sleep 600"
-  for _ in $(seq 200); do
-    tm capture-pane -p -t plain | grep -qE "Choose (a username|an option):" && break
-    sleep 0.05
-  done
-  tm capture-pane -p -t plain | grep -qE "Choose (a username|an option):" ||
-    fail "plain CLI did not prompt: $(tm capture-pane -p -t plain)"
-  if tm capture-pane -p -e -t plain | grep -q $'\033\['; then fail "effects with: $variant"; fi
-  tm send-keys -t plain C-c
-  for _ in $(seq 200); do
-    tm capture-pane -p -t plain | grep -qF "[plain exited 130]" && break
-    sleep 0.05
-  done
-  tm capture-pane -p -t plain | grep -qF "[plain exited 130]" || fail "Ctrl-C did not exit 130"
-  tm kill-session -t plain
+  n=$((n + 1))
+  start_session "plain$n" "$variant"
+  wait_for_re "Choose (a username|an option):"
+  if tm capture-pane -p -e -t "$PANE" | grep -q $'\033\['; then fail "effects with: $variant"; fi
+  keys C-c
+  wait_for "[plain$n exited 130]"
 done
 
-tm new-session -d -s cli -x 120 -y 40 \
-  "env -u NO_COLOR TERM=xterm-256color '$CLI' --socket '$SOCK'; echo \"[cli exited \$?]\"; sleep 600"
+start_session cli "env -u NO_COLOR TERM=xterm-256color '$CLI' --socket '$SOCK'"
 
-# wait_for_any TEXT1 TEXT2: which of the two shows up first (prints 1 or 2).
+# wait_for_any TEXT1 TEXT2: sets WHICH to 1 or 2, whichever shows up first.
+WHICH=0
 wait_for_any() {
-  for _ in $(seq 200); do
-    local now
-    now="$(screen)"
-    grep -qF -- "$1" <<<"$now" && { echo 1; return 0; }
-    grep -qF -- "$2" <<<"$now" && { echo 2; return 0; }
+  local deadline=$((SECONDS + WAIT_S)) now
+  while :; do
+    now="$(screen 2>/dev/null)"
+    grep -qF -- "$1" <<<"$now" && { WHICH=1; return 0; }
+    grep -qF -- "$2" <<<"$now" && { WHICH=2; return 0; }
+    [ "$SECONDS" -ge "$deadline" ] && break
     sleep 0.05
   done
   fail "timed out waiting for '$1' or '$2'"
 }
 
 # First run: username and tracker address (always asked by the fake node).
-if [ "$(wait_for_any "Choose a username:" "Choose an option:")" = 1 ]; then
+wait_for_any "Choose a username:" "Choose an option:"
+if [ "$WHICH" = 1 ]; then
   keys "bad name" Enter
   wait_for "username may contain only"
   keys "dave" Enter
-  if [ "$(wait_for_any "Tracker host [127.0.0.1]:" "Choose an option:")" = 1 ]; then
+  wait_for_any "Tracker host [127.0.0.1]:" "Choose an option:"
+  if [ "$WHICH" = 1 ]; then
     keys Enter
     wait_for "Tracker port [6969]:"
     keys "6970" Enter
@@ -161,9 +185,9 @@ keys "1" Enter
 wait_for "Downloading $NAME from"
 if [ "$FAKE" = 1 ]; then
   # A partly filled bar with percent, rate, ETA and seeders.
-  wait_for_re '\[#+-+\] +[0-9]+\.[0-9]%  [0-9.]+ MB/s  ETA 0:0[0-9]  seeders 2' 20
+  wait_for_re '\[#+-+\] +[0-9]+\.[0-9]%  [0-9.]+ MB/s  ETA 0:0[0-9]  seeders 2'
 fi
-wait_for "Download complete: $NAME" 60
+wait_for "Download complete: $NAME" $((2 * WAIT_S))
 screen | grep -qE '\[#+\] +100\.0%' || fail "full bar at the end"
 if [ -n "$SHA" ]; then
   wait_for "SHA-256 (verified): $SHA"
@@ -198,8 +222,9 @@ wait_for "Disconnected from the network. Goodbye!"
 wait_for "[cli exited 0]"
 
 if [ "$FAKE" = 1 ]; then
-  for _ in $(seq 100); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$NODE_PID" 2>/dev/null && fail "node still running after disconnect"
+  deadline=$((SECONDS + WAIT_S))
+  while kill -0 "$NODE_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.05; done
+  kill -0 "$NODE_PID" 2>/dev/null && fail "node still running ${WAIT_S}s after disconnect"
   wait "$NODE_PID"
   rc=$?
   NODE_PID=""

@@ -16,8 +16,13 @@ namespace pytorrent::testing {
 
 std::string MakeSocketDir() {
   const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string base = (tmp != nullptr && std::string(tmp).size() < 60) ? tmp : "/tmp";
-  std::string templ = base + "/ptadm.XXXXXX";
+  const std::string base = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+  // Padded so the folder alone is longer than sun_path (108 bytes) and a
+  // socket in it > 150 bytes: every admin test exercises the
+  // /proc/self/fd alias of admin/unix_socket_path.h.
+  const size_t target = 160;
+  const size_t pad = base.size() + 20 < target ? target - base.size() - 20 : 0;
+  std::string templ = base + "/ptadm-" + std::string(pad, 'x') + ".XXXXXX";
   if (mkdtemp(templ.data()) == nullptr) {
     std::perror("mkdtemp");
     std::abort();

@@ -1,7 +1,7 @@
 #ifndef PYTORRENT_TESTS_ADMIN_TEST_SUPPORT_H_
 #define PYTORRENT_TESTS_ADMIN_TEST_SUPPORT_H_
 
-// Helpers for admin tests: short private folders for Unix sockets and a
+// Helpers for admin tests: long private folders for Unix sockets and a
 // self-signed TLS certificate made with the OpenSSL API.
 
 #include <string>
@@ -10,9 +10,10 @@
 
 namespace pytorrent::testing {
 
-// A fresh private (0700) folder for sockets. Under $TEST_TMPDIR when that
-// path is short enough for a Unix socket path (108 bytes), else under /tmp.
-// The caller removes it (RemoveTree).
+// A fresh private (0700) folder for sockets under $TEST_TMPDIR (or /tmp),
+// deliberately at least 150 bytes long, far beyond sun_path's 108: sockets in
+// it only work through admin/unix_socket_path.h. The caller removes it
+// (RemoveTree).
 std::string MakeSocketDir();
 void RemoveTree(const std::string& path);
 
