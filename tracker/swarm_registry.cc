@@ -223,6 +223,7 @@ void SwarmRegistry::AddHolding(uint32_t slot, uint32_t file, uint32_t chunks_hav
   h.pos = static_cast<uint32_t>(holders.size());
   holders.push_back({slot, static_cast<uint32_t>(p.files.size())});
   p.files.push_back(h);
+  ++holdings_;
 }
 
 void SwarmRegistry::RemoveHolding(uint32_t slot, uint32_t index) {
@@ -243,6 +244,7 @@ void SwarmRegistry::RemoveHolding(uint32_t slot, uint32_t index) {
     HoldersOf(last)[last.pos].holding = index;
   }
   p.files.pop_back();
+  --holdings_;
 
   File& f = files_[h.file];
   if (f.seeders.empty() && f.leechers.empty()) {
@@ -373,12 +375,14 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
 
   // Validate every file and removal before changing anything.
   const int n_files = request.files_size();
+  size_t new_files = 0;  // distinct files not known yet
   for (int i = 0; i < n_files; ++i) {
     const v1::FileAvailability& f = request.files(i);
     if (absl::Status s = ValidateFile(f); !s.ok()) return s;
     RootHash root;
     std::memcpy(root.data(), f.root_hash().data(), kRootHashBytes);
     const uint32_t known = FindFile(root);
+    if (known == kNone) ++new_files;
     if (known != kNone && (files_[known].size_bytes != f.size_bytes() ||
                            files_[known].chunk_size_bytes != f.chunk_size_bytes())) {
       return absl::InvalidArgumentError(
@@ -409,6 +413,7 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
   uint32_t slot = FindPeer(request.peer_id());
   const uint32_t name_owner = FindUsername(request.username());
   size_t files_after = 0;
+  size_t files_before = 0;
   if (slot != kNone) {
     const Peer& p = peers_[slot];
     if (p.key != request.peer_key()) {
@@ -417,6 +422,7 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
     if (name_owner != kNone && name_owner != slot) {
       return absl::AlreadyExistsError("username is taken by another peer");
     }
+    files_before = p.files.size();
     files_after = request.replace_files() ? 0 : p.files.size();
     auto holds = [&](std::string_view root_bytes) {
       RootHash root;
@@ -444,6 +450,17 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
   if (files_after > limits_.max_files_per_peer) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "a peer may offer at most ", limits_.max_files_per_peer, " files on this tracker"));
+  }
+  if (files_after > files_before &&
+      holdings_ + (files_after - files_before) > limits_.max_holdings) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the tracker has reached its cap of ", limits_.max_holdings, " peer-file registrations"));
+  }
+  // New distinct files are counted before removals apply (a file this
+  // announce empties is not credited), so the cap holds mid-announce too.
+  if (new_files > 0 && file_index_.size() + new_files > limits_.max_files) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the tracker has reached its cap of ", limits_.max_files, " distinct files"));
   }
 
   // Apply.
