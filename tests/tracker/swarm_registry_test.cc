@@ -397,6 +397,22 @@ TEST_F(RegistryTest, FilePeersAreBoundedRandomSeedersFirst) {
   ASSERT_TRUE(registry_.GetFilePeers(Root(1), 30, 0, 400, clock_.Now(), &out).ok());
   EXPECT_LE(out.ByteSizeLong(), 400u);
   EXPECT_GT(out.peers_size(), 0);
+  // The registry sizes peers itself: every budget holds, and a page stops
+  // only when the next peer would not fit.
+  for (size_t budget = 60; budget < 1300; budget += 7) {
+    out.Clear();
+    ASSERT_TRUE(registry_.GetFilePeers(Root(1), 64, 0, budget, clock_.Now(), &out).ok());
+    ASSERT_LE(out.ByteSizeLong(), budget);
+    if (out.peers_size() < 40) {
+      v1::GetFilePeersResponse more = out;
+      *more.add_peers() = out.peers_size() > 0 ? out.peers(0) : v1::FilePeer();
+      more.mutable_peers()->rbegin()->set_peer_id(40);  // the longest username
+      more.mutable_peers()->rbegin()->set_username("u40");
+      more.mutable_peers()->rbegin()->set_chunk_endpoint("tcp://127.0.0.1:7040");
+      more.mutable_peers()->rbegin()->set_chunks_have(4);
+      EXPECT_GT(more.ByteSizeLong(), budget - 2) << budget;
+    }
+  }
 }
 
 TEST_F(RegistryTest, EndpointsRoundTrip) {
