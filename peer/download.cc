@@ -1,5 +1,6 @@
 #include "peer/download.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -223,7 +224,6 @@ void Download::InitStorage(absl::Time now) {
                 counters_.chunks_resumed, count);
     resume_dirty_ = true;
   }
-  writer_ = std::make_unique<ResumeWriter>(file_->fd(), ResumePath());
   state_ = v1::DOWNLOAD_STATE_DOWNLOADING;
   for (auto& [key, session] : sessions_) {
     scheduler_->AddPeer(session.handle);
@@ -233,6 +233,13 @@ void Download::InitStorage(absl::Time now) {
   std::vector<uint8_t>().swap(scratch_);
   file_hasher_ =
       std::make_unique<FileHasher>(file_->fd(), manifest_->size_bytes, manifest_->chunk_size_bytes);
+  // Once synced and hashed, written data is not needed in memory: drop it from
+  // the page cache so the footprint stays flat from 256 MiB to many GiB.
+  writer_ = std::make_unique<ResumeWriter>(
+      file_->fd(), ResumePath(), [fd = file_->fd(), hashed = file_hasher_->progress()] {
+        uint64_t bytes = hashed->load(std::memory_order_acquire);
+        if (bytes > 0) ::posix_fadvise(fd, 0, static_cast<off_t>(bytes), POSIX_FADV_DONTNEED);
+      });
   AdvanceFileHash();
   if (scheduler_->Complete()) {
     Finalize(now);

@@ -70,6 +70,7 @@ void FileHasher::Run() {
       if (!ok) break;
       hasher.Update(absl::MakeConstSpan(buffer.data(), length));
       position += length;
+      progress_->store(position, std::memory_order_release);
     }
     lock.lock();
     hashed_ = position;

@@ -14,8 +14,10 @@
 //
 // Thread-safe; owns one worker thread. The descriptor must outlive it.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -36,6 +38,8 @@ class FileHasher {
   // Waits until the whole file is hashed (AdvanceTo(size) must have been
   // called) and returns the digest; INTERNAL if a read failed.
   absl::StatusOr<Sha256Digest> Wait();
+  // Bytes hashed so far, readable from any thread (outlives the hasher).
+  std::shared_ptr<const std::atomic<uint64_t>> progress() const { return progress_; }
 
  private:
   void Run();
@@ -51,6 +55,7 @@ class FileHasher {
   bool done_ = false;
   bool stopping_ = false;
   Sha256Digest digest_{};
+  std::shared_ptr<std::atomic<uint64_t>> progress_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::thread worker_;
 };
 

@@ -6,8 +6,11 @@
 
 namespace pytorrent::peer {
 
-ResumeWriter::ResumeWriter(int data_fd, std::string path)
-    : data_fd_(data_fd), path_(std::move(path)), worker_([this] { Run(); }) {}
+ResumeWriter::ResumeWriter(int data_fd, std::string path, std::function<void()> after_sync)
+    : data_fd_(data_fd),
+      path_(std::move(path)),
+      after_sync_(std::move(after_sync)),
+      worker_([this] { Run(); }) {}
 
 ResumeWriter::~ResumeWriter() { Stop(); }
 
@@ -54,6 +57,7 @@ void ResumeWriter::Run() {
     // Data first, then the state that claims it.
     absl::Status status = absl::OkStatus();
     if (::fdatasync(data_fd_) != 0) status = absl::InternalError("fdatasync failed");
+    if (status.ok() && after_sync_ != nullptr) after_sync_();
     if (status.ok()) status = snapshot.Save(path_);
     lock.lock();
     if (!status.ok()) {

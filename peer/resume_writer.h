@@ -14,6 +14,7 @@
 // Thread-safe; owns one worker thread. The data descriptor must outlive it.
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,7 +26,10 @@ namespace pytorrent::peer {
 
 class ResumeWriter {
  public:
-  ResumeWriter(int data_fd, std::string path);
+  // `after_sync`, if set, runs on the worker after each successful data sync
+  // (the download uses it to drop already-hashed, now clean pages from the
+  // page cache so memory stays flat whatever the file size).
+  ResumeWriter(int data_fd, std::string path, std::function<void()> after_sync = nullptr);
   ~ResumeWriter();
   ResumeWriter(const ResumeWriter&) = delete;
   ResumeWriter& operator=(const ResumeWriter&) = delete;
@@ -43,6 +47,7 @@ class ResumeWriter {
 
   const int data_fd_;
   const std::string path_;
+  const std::function<void()> after_sync_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::optional<ResumeState> pending_;

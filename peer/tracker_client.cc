@@ -154,7 +154,9 @@ class UdpTrackerClient final : public TrackerClient {
       return absl::InternalError("tracker answered connect with another reply kind");
     }
     connection_id_ = reply->connect().connection_id();
-    id_expiry_ = sent + absl::Seconds(reply->connect().lifetime_seconds());
+    // Renew a little early (10%) so an id never reaches the tracker just
+    // after its lifetime because of network or scheduling delay.
+    id_expiry_ = sent + absl::Seconds(reply->connect().lifetime_seconds()) * 0.9;
     return absl::OkStatus();
   }
 

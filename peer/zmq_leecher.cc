@@ -16,7 +16,10 @@ absl::StatusOr<std::unique_ptr<ZmqLeecher>> ZmqLeecher::Connect(zmq::context_t& 
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::maxmsgsize,
                static_cast<int64_t>(kMaxManifestHeaderBytes + kMaxChunkSizeBytes));
-    socket.set(zmq::sockopt::rcvhwm, 1024);
+    // Inbound: the window (<= 16 chunks) plus Have/Bitfield chatter; beyond
+    // this ZeroMQ stops reading the TCP socket (back-pressure, no loss), so
+    // a peer pushing unrequested data cannot grow our memory without bound.
+    socket.set(zmq::sockopt::rcvhwm, 64);
     socket.set(zmq::sockopt::sndhwm, 1024);
     socket.connect(endpoint);
     return std::unique_ptr<ZmqLeecher>(new ZmqLeecher(std::move(socket), endpoint));

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -34,8 +35,11 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
     socket.set(zmq::sockopt::router_mandatory, true);
     // Requests are small; anything bigger is garbage and drops the connection.
     socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxHeaderBytes));
-    socket.set(zmq::sockopt::sndhwm, 4096);
-    socket.set(zmq::sockopt::rcvhwm, 4096);
+    // Per-peer queues. Credit keeps honest leechers far below these; they
+    // only bound what a peer that never reads can pin in memory (a send at
+    // the mark fails at once and the request times out on the leecher).
+    socket.set(zmq::sockopt::sndhwm, 128);
+    socket.set(zmq::sockopt::rcvhwm, 1024);
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<ZmqSeeder>(
@@ -298,7 +302,9 @@ void ZmqSeeder::BroadcastHave(const Sha256Digest& root, uint32_t chunk) {
   v1::PeerMessage have;
   have.mutable_have()->set_root_hash(DigestToBytes(root));
   have.mutable_have()->set_chunk_index(chunk);
-  for (const std::string& identity : it->second) SendHeader(identity, have);
+  // A failed send forgets the peer (DropQueued edits the set): iterate a copy.
+  std::vector<std::string> identities(it->second.begin(), it->second.end());
+  for (const std::string& identity : identities) SendHeader(identity, have);
 }
 
 }  // namespace pytorrent::peer

@@ -52,7 +52,7 @@ struct Settings {
   int announce_interval_s = 60;
   std::string secret_file;
   int64_t max_peers = 1'000'000;
-  int64_t max_files_per_peer = 10'000;
+  int64_t max_files_per_peer = 1'000;
   std::string log_level = "info";
   std::string config;
   int connection_id_window_s = 120;

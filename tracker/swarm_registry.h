@@ -55,7 +55,7 @@ struct RegistryLimits {
   // Peers that may be registered at once.
   uint32_t max_peers = 1'000'000;
   // Files one peer may offer.
-  uint32_t max_files_per_peer = 10'000;
+  uint32_t max_files_per_peer = 1'000;
   // Peers announce this often; they expire after twice this.
   absl::Duration announce_interval = absl::Seconds(60);
   // Page size when a request asks for 0, and the most a page may hold.
@@ -95,7 +95,8 @@ class SwarmRegistry final : public SwarmStore {
   int ExpireIdle(absl::Time now) override;
 
   // Appends a page of peers to `out`; sets `next_token` (empty on the last
-  // page). INVALID_ARGUMENT for a token this registry did not make.
+  // page). The scan per page is bounded, so a page may hold fewer peers than
+  // asked. INVALID_ARGUMENT for a token this registry did not make.
   absl::Status ListPeers(const PageRequest& page, absl::Time now,
                          google::protobuf::RepeatedPtrField<v1::PeerInfo>* out,
                          std::string* next_token) override;

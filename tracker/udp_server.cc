@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -144,6 +145,14 @@ void UdpServer::Run(DatagramHandler& handler) {
         out_msgs[replies].msg_hdr.msg_name = &addrs[i];
         out_msgs[replies].msg_hdr.msg_namelen = m.msg_hdr.msg_namelen;
         ++replies;
+      }
+      if (replies > 1) {
+        // Replies to one client back to back: it then drains them in one
+        // wake-up instead of being woken again for each interleaved reply.
+        std::stable_sort(
+            out_msgs.begin(), out_msgs.begin() + replies, [](const mmsghdr& a, const mmsghdr& b) {
+              return std::memcmp(a.msg_hdr.msg_name, b.msg_hdr.msg_name, sizeof(sockaddr_in6)) < 0;
+            });
       }
       int sent = 0;
       while (sent < replies) {

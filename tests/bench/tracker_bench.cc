@@ -53,6 +53,8 @@ struct Config {
   bool batch_sched = false;
   int io_threads = 1;
   bool pin = false;
+  // One get_file_peers after every Nth announce (1: after each; 0: never).
+  int get_peers_every = 1;
 };
 
 struct ThreadResult {
@@ -190,7 +192,9 @@ class Client {
       s.kind = kAnnounce;
       s.peer = next_peer_++;
       if (next_peer_ >= last_peer_) next_peer_ = first_peer_;
-      pending_get_peer_ = s.peer;  // its get_file_peers goes next
+      if (config_.get_peers_every > 0 && ++announce_count_ % config_.get_peers_every == 0) {
+        pending_get_peer_ = s.peer;  // its get_file_peers goes next
+      }
     }
     s.txid = (++sequence_ << 8) | static_cast<uint32_t>(i);
     const std::string& bytes =
@@ -313,6 +317,7 @@ class Client {
   int first_peer_, last_peer_;
   int next_peer_ = 0;
   int pending_get_peer_ = -1;
+  uint64_t announce_count_ = 0;
   uint32_t sequence_ = 0;
   uint64_t connection_id_ = 0;
   std::vector<Slot> slots_;
@@ -363,6 +368,9 @@ int main(int argc, char** argv) {
   app.add_option("--tracker", config.tracker, "Tracker binary (runfiles path)");
   app.add_option("--io-threads", config.io_threads, "Tracker I/O threads (its --io-threads)")
       ->check(CLI::Range(1, 64));
+  app.add_option("--get-peers-every", config.get_peers_every,
+                 "Send get_file_peers after every Nth announce (1: each, 0: never)")
+      ->check(CLI::Range(0, 1'000'000));
   app.add_flag("--pin", config.pin,
                "Pin the tracker to CPU 0 and the client threads to the other CPUs");
   app.add_flag("--batch-sched,!--no-batch-sched", config.batch_sched,
@@ -437,6 +445,7 @@ int main(int argc, char** argv) {
     const int64_t registered_rss_kib = StatusKib(pid, "VmRSS");
 
     const double cpu_before = CpuSeconds(pid);
+    const double self_cpu_before = CpuSeconds(getpid());
     const int64_t start = NowNs();
     const int64_t end = start + int64_t{config.seconds} * 1'000'000'000;
     run_all([&](int c) {
@@ -447,6 +456,7 @@ int main(int argc, char** argv) {
     const double elapsed = static_cast<double>(NowNs() - start) / 1e9;
     const int64_t peak_kib = StatusKib(pid, "VmHWM");
     const double tracker_cpu = CpuSeconds(pid) - cpu_before;
+    const double bench_cpu = CpuSeconds(getpid()) - self_cpu_before;
 
     uint64_t announces = 0, requests = 0, errors = 0, reg_errors = 0, reg_announces = 0;
     std::vector<uint32_t> all;
@@ -486,10 +496,13 @@ int main(int argc, char** argv) {
     absl::StrAppendFormat(&json, ", \"tracker_cpu_s\":%.2f, \"tracker_cpu_us_per_request\":%.2f",
                           tracker_cpu,
                           tracker_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
+    absl::StrAppendFormat(&json, ", \"bench_cpu_us_per_request\":%.2f",
+                          bench_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
     absl::StrAppendFormat(
         &json, ", \"clients\":%d, \"window\":%d, \"io_threads\":%d, \"batch_sched\":%s",
         config.clients, config.window, config.io_threads, config.batch_sched ? "true" : "false");
-    absl::StrAppendFormat(&json, ", \"tracker_exit\":%d}", tracker_exit);
+    absl::StrAppendFormat(&json, ", \"get_peers_every\":%d, \"tracker_exit\":%d}",
+                          config.get_peers_every, tracker_exit);
     std::cout << json << std::endl;
   }
   std::error_code ec;

@@ -137,6 +137,22 @@ TEST_F(PeerNodeTest, TwoDownloadsAtOnceCompleteAndAreReseeded) {
   EXPECT_EQ(leecher->StartDownload(again).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
+TEST_F(PeerNodeTest, EmptyFileDownloadsToAnEmptyFile) {
+  Share("seeder", "empty.txt", 0, 4);
+  auto seeder = Start("seeder");
+  auto leecher = Start("leecher");
+  ASSERT_NE(leecher, nullptr);
+  v1::StartDownloadRequest request;
+  request.set_name("empty.txt");
+  absl::StatusOr<uint64_t> id = leecher->StartDownload(request);
+  ASSERT_TRUE(id.ok()) << id.status();
+  DownloadSnapshot end = AwaitEnd(*leecher, *id);
+  ASSERT_EQ(end.progress.state(), v1::DOWNLOAD_STATE_COMPLETED) << end.progress.error();
+  EXPECT_EQ(end.progress.file_sha256(), DigestToBytes(Sha256::Of(std::string_view())));
+  EXPECT_TRUE(std::filesystem::exists(base_ + "/leecher/user/downloads/empty.txt"));
+  EXPECT_EQ(std::filesystem::file_size(base_ + "/leecher/user/downloads/empty.txt"), 0u);
+}
+
 TEST_F(PeerNodeTest, AwaitReturnsAtDeadlineAndCancelStopsADownload) {
   auto leecher = Start("lonely");
   ASSERT_NE(leecher, nullptr);
