@@ -124,6 +124,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dir", dir, "Work folder (default: a fresh one under $TEST_TMPDIR or /tmp)");
   app.add_flag("--keep", keep, "Keep the work folder");
+  std::string leecher_binary = "peer/peer";
+  app.add_option("--leecher-binary", leecher_binary,
+                 "Peer binary for the leecher (A/B runs of two builds); default the runfile")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   uint64_t size = 0;
   if (!ParseSize(size_text, size)) return Fail("--size must look like 256MiB or 1GiB");
@@ -175,8 +179,8 @@ int main(int argc, char** argv) {
   // The leecher, reaped with wait4 for its CPU time and peak RSS.
   std::string leecher_home = dir + "/leecher";
   std::filesystem::create_directories(leecher_home, ec);
-  std::vector<std::string> args = {"peer/peer",  "--home", leecher_home,  "--tracker", addr,
-                                   "--download", name,     "--log-level", "warn"};
+  std::vector<std::string> args = {leecher_binary, "--home", leecher_home,  "--tracker", addr,
+                                   "--download",   name,     "--log-level", "warn"};
   std::vector<char*> argv_child;
   for (auto& a : args) argv_child.push_back(a.data());
   argv_child.push_back(nullptr);
