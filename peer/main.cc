@@ -230,6 +230,13 @@ int main(int argc, char** argv) {
   options.home = home;
   options.config = config;
   options.config_path = config_path;
+  // UpdateSettings switches trackers at once with a client made like this one.
+  options.tracker_factory = [tracker_options](const std::string& host, uint16_t port) {
+    pytorrent::peer::TrackerClientOptions next = tracker_options;
+    next.host = host;
+    next.port = port;
+    return pytorrent::peer::TrackerClient::Create(next);
+  };
   options.fault_corrupt_chunks = fault_corrupt;
   options.fault_throttle_bytes_per_s = fault_throttle_kib_s * 1024;
   if (request_timeout_ms > 0) {

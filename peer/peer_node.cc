@@ -9,8 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/names.h"
@@ -22,6 +25,10 @@ namespace {
 
 constexpr size_t kFilesPerAnnounce = 24;
 constexpr absl::Duration kLoopTick = absl::Milliseconds(50);
+// While downloading, chunk counts are re-announced at most this often.
+constexpr absl::Duration kChunkAnnounceInterval = absl::Seconds(5);
+// Largest state/seeding_off we read (one 65-byte line per root).
+constexpr uint64_t kMaxSeedingOffBytes = 1 << 20;
 
 uint64_t RandomU64() {
   std::random_device device;
@@ -44,6 +51,60 @@ v1::SharedFile ToSharedFile(const Manifest& m, bool seeding) {
 PeerNode::PeerNode(PeerNodeOptions options, std::unique_ptr<TrackerClient> tracker)
     : options_(std::move(options)), tracker_(std::move(tracker)) {}
 
+std::shared_ptr<TrackerClient> PeerNode::Tracker() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tracker_;
+}
+
+void PeerNode::LoadSeedingOff() {
+  absl::StatusOr<std::string> text =
+      ReadSmallFile(state_dir_ + "/seeding_off", kMaxSeedingOffBytes);
+  if (!text.ok()) {
+    if (!absl::IsNotFound(text.status())) {
+      PT_LOG_WARN("seeding switches not loaded: {}", text.status().ToString());
+    }
+    return;
+  }
+  size_t bad = 0;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (absl::string_view line : absl::StrSplit(absl::string_view(text->data(), text->size()), '\n',
+                                               absl::SkipWhitespace())) {
+    Sha256Digest root{};
+    if (DigestFromHex(std::string(absl::StripAsciiWhitespace(line)), root)) {
+      seeding_off_[root] = true;
+    } else {
+      ++bad;
+    }
+  }
+  if (bad > 0) PT_LOG_WARN("state/seeding_off: {} malformed lines ignored", bad);
+}
+
+absl::Status PeerNode::SaveSeedingOff() {
+  std::string text;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [root, off] : seeding_off_) absl::StrAppend(&text, ToHex(root), "\n");
+  }
+  return WriteFileAtomically(state_dir_ + "/seeding_off", text);
+}
+
+void PeerNode::ServeOrPark(ServedFile file) {
+  Sha256Digest root = file.manifest->root;
+  bool off;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    off = seeding_off_.count(root) > 0;
+  }
+  if (off) {
+    catalog_.Remove(root);
+    seeder_->Forget(root);
+    paused_[root] = std::move(file);
+  } else {
+    paused_.erase(root);
+    catalog_.Put(std::move(file));
+  }
+}
+
 absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions options,
                                                           std::unique_ptr<TrackerClient> tracker) {
   uint32_t chunk_size = options.config.chunk_size_kib * 1024;
@@ -65,10 +126,13 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   n.peer_key_ = RandomU64();
   n.username_ = n.options_.config.username;
   if (n.username_.empty()) {
+    // Not configured: GetStatus reports "" (so the CLI asks for a name) while
+    // the tracker knows this placeholder.
     n.username_ = absl::StrCat(
         "peer-", BytesToHex(std::string(reinterpret_cast<const char*>(&n.peer_id_), 4)));
   }
   n.manifest_cache_ = std::make_unique<ManifestCache>(n.state_dir_ + "/manifests");
+  n.LoadSeedingOff();
   n.wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (n.wake_fd_ < 0) return absl::InternalError("eventfd failed");
   SeederOptions seeder_options;
@@ -130,8 +194,8 @@ void PeerNode::Stop() {
     seeder_counters_ = seeder_->counters();
   }
   seeder_.reset();
-  if (tracker_ != nullptr) {
-    absl::Status s = tracker_->Leave(peer_id_, peer_key_);
+  if (std::shared_ptr<TrackerClient> tracker = Tracker(); tracker != nullptr) {
+    absl::Status s = tracker->Leave(peer_id_, peer_key_);
     if (!s.ok()) PT_LOG_INFO("leaving the tracker: {}", s.ToString());
   }
   context_.shutdown();
@@ -232,7 +296,9 @@ void PeerNode::OnServable(Download& download) {
   Download* d = &download;
   served.has_chunk = [d](uint32_t c) { return d->HasChunk(c); };
   served.path = download.file()->path();
-  if (catalog_.Find(m.root) == nullptr) catalog_.Put(std::move(served));
+  if (catalog_.Find(m.root) == nullptr && paused_.count(m.root) == 0) {
+    ServeOrPark(std::move(served));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (files_.count(m.root) == 0) {
     FileRecord& record = files_[m.root];
@@ -251,7 +317,10 @@ void PeerNode::OnChunkStored(Download& download, uint32_t chunk) {
   std::lock_guard<std::mutex> lock(mu_);
   downloaded_bytes_ += download.manifest()->ChunkLength(chunk);
   auto it = files_.find(download.root());
-  if (it != files_.end() && it->second.is_download) ++it->second.chunks_have;
+  if (it != files_.end() && it->second.is_download) {
+    ++it->second.chunks_have;
+    chunks_dirty_ = true;
+  }
 }
 
 void PeerNode::OnFinished(Download& download) {
@@ -273,7 +342,7 @@ void PeerNode::OnFinished(Download& download) {
       served.manifest = download.shared_manifest();
       served.fd = std::make_shared<SharedFd>(::dup(download.file()->fd()));
       served.path = download.final_path();
-      catalog_.Put(std::move(served));
+      ServeOrPark(std::move(served));
       std::lock_guard<std::mutex> lock(mu_);
       FileRecord& record = files_[root];
       record.file = ToSharedFile(m, true);
@@ -290,6 +359,7 @@ void PeerNode::OnFinished(Download& download) {
     }
   } else {
     if (partial_entry) catalog_.Remove(root);
+    paused_.erase(root);
     seeder_->Forget(root);
     std::lock_guard<std::mutex> lock(mu_);
     auto it = files_.find(root);
@@ -327,12 +397,13 @@ std::string PeerNode::Username() {
   return username_;
 }
 
-void PeerNode::Announce() {
+void PeerNode::Announce(TrackerClient& tracker) {
   std::vector<v1::FileAvailability> files;
   std::string username;
   {
     std::lock_guard<std::mutex> lock(mu_);
     announce_dirty_ = false;
+    chunks_dirty_ = false;
     username = username_;
     for (const auto& [root, record] : files_) {
       if (seeding_off_.count(root) > 0) continue;
@@ -357,7 +428,7 @@ void PeerNode::Announce() {
     for (size_t i = sent; i < files.size() && i < sent + kFilesPerAnnounce; ++i) {
       *request.add_files() = files[i];
     }
-    absl::StatusOr<v1::AnnounceResponse> response = tracker_->Announce(request);
+    absl::StatusOr<v1::AnnounceResponse> response = tracker.Announce(request);
     if (!response.ok()) {
       status = response.status();
       if (absl::IsAlreadyExists(status)) {
@@ -380,26 +451,47 @@ void PeerNode::Announce() {
 
 void PeerNode::TrackerMain() {
   absl::Time next_announce = absl::InfinitePast();
+  absl::Time last_announce = absl::InfinitePast();
   absl::Duration interval = absl::Seconds(options_.config.announce_interval_s);
   while (!stopping_) {
     std::deque<Lookup> lookups;
+    std::vector<std::shared_ptr<TrackerClient>> old_trackers;
+    std::shared_ptr<TrackerClient> tracker;
     bool announce = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, absl::ToChronoTime(std::max(next_announce, absl::Now())), [&] {
-        return stopping_.load() || !lookups_.empty() || (announce_dirty_ && scanned_once_) ||
-               absl::Now() >= next_announce;
+      // A partial download's new chunks wake us once the rate limit allows.
+      auto wake_at = [&] {
+        absl::Time t = std::max(next_announce, absl::Now());
+        if (chunks_dirty_) t = std::min(t, last_announce + kChunkAnnounceInterval);
+        return t;
+      };
+      cv_.wait_until(lock, absl::ToChronoTime(wake_at()), [&] {
+        absl::Time now = absl::Now();
+        return stopping_.load() || !lookups_.empty() || !old_trackers_.empty() ||
+               (announce_dirty_ && scanned_once_) || now >= next_announce ||
+               (chunks_dirty_ && now >= last_announce + kChunkAnnounceInterval);
       });
       if (stopping_) break;
       lookups.swap(lookups_);
-      announce = scanned_once_ && (announce_dirty_ || absl::Now() >= next_announce);
+      old_trackers.swap(old_trackers_);
+      tracker = tracker_;
+      absl::Time now = absl::Now();
+      announce =
+          scanned_once_ && (announce_dirty_ || now >= next_announce ||
+                            (chunks_dirty_ && now >= last_announce + kChunkAnnounceInterval));
+    }
+    for (const std::shared_ptr<TrackerClient>& old : old_trackers) {
+      // Best effort: the old tracker would expire us anyway.
+      absl::Status s = old->Leave(peer_id_, peer_key_);
+      if (!s.ok()) PT_LOG_INFO("leaving the previous tracker: {}", s.ToString());
     }
     for (const Lookup& lookup : lookups) {
       v1::GetFilePeersRequest request;
       request.set_root_hash(DigestToBytes(lookup.root));
       request.set_max_peers(50);
       request.set_exclude_peer_id(peer_id_);
-      absl::StatusOr<v1::GetFilePeersResponse> response = tracker_->GetFilePeers(request);
+      absl::StatusOr<v1::GetFilePeersResponse> response = tracker->GetFilePeers(request);
       MarkTrackerResult(response.status());
       uint64_t id = lookup.download_id;
       Post([this, id, response = std::move(response)] {
@@ -413,7 +505,8 @@ void PeerNode::TrackerMain() {
       });
     }
     if (announce) {
-      Announce();
+      last_announce = absl::Now();
+      Announce(*tracker);
       bool ok;
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -435,45 +528,88 @@ void PeerNode::TrackerMain() {
 
 // ------------------------------------------------------------- scanner thread
 
+void PeerNode::ApplyScan(const SharedFolder::Changes& changes) {
+  // Roots whose set of paths changed: re-served from a remaining path, or
+  // withdrawn when none is left.
+  std::set<Sha256Digest> touched;
+  for (const SharedFileEntry& entry : changes.added) {
+    auto old = root_by_path_.find(entry.path);
+    if (old != root_by_path_.end() && old->second != entry.manifest.root) {
+      paths_by_root_[old->second].erase(entry.path);
+      touched.insert(old->second);
+    }
+    root_by_path_[entry.path] = entry.manifest.root;
+    paths_by_root_[entry.manifest.root][entry.path] = entry;
+    touched.insert(entry.manifest.root);
+  }
+  for (const Sha256Digest& root : changes.removed) {
+    // Rescan names the root only: drop its paths that are no longer regular
+    // files (a changed file's path was moved to its new root above).
+    auto& paths = paths_by_root_[root];
+    for (auto it = paths.begin(); it != paths.end();) {
+      struct stat st {};
+      if (::stat(it->first.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        root_by_path_.erase(it->first);
+        it = paths.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    touched.insert(root);
+  }
+  for (const Sha256Digest& root : touched) {
+    auto it = paths_by_root_.find(root);
+    if (it == paths_by_root_.end() || it->second.empty()) {
+      if (it != paths_by_root_.end()) paths_by_root_.erase(it);
+      Post([this, root] {
+        catalog_.Remove(root);
+        paused_.erase(root);
+        seeder_->Forget(root);
+      });
+      std::lock_guard<std::mutex> lock(mu_);
+      auto f = files_.find(root);
+      if (f != files_.end() && !f->second.is_download) {
+        files_.erase(f);
+        announce_dirty_ = true;
+      }
+      continue;
+    }
+    // Serve from the first remaining path (re-opened: the previous one may
+    // have been removed or rewritten).
+    const SharedFileEntry& entry = it->second.begin()->second;
+    int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // vanished meanwhile: the next scan removes it
+    auto manifest = std::make_shared<const Manifest>(entry.manifest);
+    auto shared_fd = std::make_shared<SharedFd>(fd);
+    std::string path = entry.path;
+    Post([this, manifest, shared_fd, path] {
+      ServedFile served;
+      served.manifest = manifest;
+      served.fd = shared_fd;
+      served.path = path;
+      ServeOrPark(std::move(served));
+    });
+    std::lock_guard<std::mutex> lock(mu_);
+    FileRecord& record = files_[root];
+    bool is_new = record.chunk_count == 0 && record.file.root_hash().empty();
+    if (is_new || record.is_download) announce_dirty_ = true;
+    record.file = ToSharedFile(entry.manifest, true);
+    record.chunk_count = entry.manifest.chunk_count();
+    record.chunks_have = entry.manifest.chunk_count();
+    record.is_download = false;
+    if (is_new) {
+      PT_LOG_INFO("sharing {} ({} bytes, root {})", entry.name, entry.size_bytes, ToHex(root));
+    }
+  }
+}
+
 void PeerNode::ScannerMain() {
   SharedFolder folder(shared_dir_, *manifest_cache_, options_.config.chunk_size_kib * 1024,
                       options_.stable_age);
   absl::Time started = absl::Now();
   while (!stopping_) {
     SharedFolder::Changes changes = folder.Rescan(absl::Now());
-    for (const SharedFileEntry& entry : changes.added) {
-      int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) continue;
-      auto manifest = std::make_shared<const Manifest>(entry.manifest);
-      auto shared_fd = std::make_shared<SharedFd>(fd);
-      std::string path = entry.path;
-      Post([this, manifest, shared_fd, path] {
-        ServedFile served;
-        served.manifest = manifest;
-        served.fd = shared_fd;
-        served.path = path;
-        catalog_.Put(std::move(served));
-      });
-      std::lock_guard<std::mutex> lock(mu_);
-      FileRecord& record = files_[entry.manifest.root];
-      record.file = ToSharedFile(entry.manifest, true);
-      record.chunk_count = entry.manifest.chunk_count();
-      record.chunks_have = entry.manifest.chunk_count();
-      record.is_download = false;
-      announce_dirty_ = true;
-      PT_LOG_INFO("sharing {} ({} bytes, root {})", entry.name, entry.size_bytes,
-                  ToHex(entry.manifest.root));
-    }
-    for (const Sha256Digest& root : changes.removed) {
-      Post([this, root] {
-        catalog_.Remove(root);
-        seeder_->Forget(root);
-      });
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = files_.find(root);
-      if (it != files_.end() && !it->second.is_download) files_.erase(it);
-      announce_dirty_ = true;
-    }
+    ApplyScan(changes);
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!scanned_once_ && (changes.unstable == 0 || absl::Now() - started > absl::Seconds(5))) {
@@ -493,7 +629,8 @@ v1::PeerStatus PeerNode::GetStatus() {
   v1::PeerStatus status;
   std::lock_guard<std::mutex> lock(mu_);
   status.set_peer_id(peer_id_);
-  status.set_username(username_);
+  // Empty until configured, even though the tracker knows a placeholder.
+  status.set_username(options_.config.username.empty() ? std::string() : username_);
   status.set_tracker_address(
       absl::StrCat(options_.config.tracker_host, ":", options_.config.tracker_port));
   status.set_tracker_reachable(tracker_reachable_);
@@ -520,7 +657,7 @@ v1::PeerStatus PeerNode::GetStatus() {
 }
 
 absl::StatusOr<v1::ListPeersResponse> PeerNode::ListPeers(const v1::ListPeersRequest& request) {
-  absl::StatusOr<v1::ListPeersResponse> response = tracker_->ListPeers(request);
+  absl::StatusOr<v1::ListPeersResponse> response = Tracker()->ListPeers(request);
   MarkTrackerResult(response.status());
   return response;
 }
@@ -539,7 +676,7 @@ v1::ListSharedFilesResponse PeerNode::ListSharedFiles() {
 
 absl::StatusOr<v1::SearchFilesResponse> PeerNode::SearchFiles(
     const v1::SearchFilesRequest& request) {
-  absl::StatusOr<v1::SearchFilesResponse> response = tracker_->SearchFiles(request);
+  absl::StatusOr<v1::SearchFilesResponse> response = Tracker()->SearchFiles(request);
   MarkTrackerResult(response.status());
   return response;
 }
@@ -557,8 +694,9 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
     std::map<Sha256Digest, int> matches;
     v1::SearchFilesRequest search;
     search.set_query(request.name());
+    std::shared_ptr<TrackerClient> tracker = Tracker();
     for (int page = 0; page < 20; ++page) {
-      absl::StatusOr<v1::SearchFilesResponse> found = tracker_->SearchFiles(search);
+      absl::StatusOr<v1::SearchFilesResponse> found = tracker->SearchFiles(search);
       MarkTrackerResult(found.status());
       if (!found.ok()) return found.status();
       for (const v1::FileSummary& f : found->files()) {
@@ -699,6 +837,12 @@ absl::Status PeerNode::SetSeeding(const std::string& root_hash, bool seeding) {
     announce_dirty_ = true;
   }
   cv_.notify_all();
+  // Survives restarts; settings_mu_ keeps concurrent saves in order.
+  absl::Status saved;
+  {
+    std::lock_guard<std::mutex> settings(settings_mu_);
+    saved = SaveSeedingOff();
+  }
   Post([this, root, seeding] {
     if (seeding) {
       auto it = paused_.find(root);
@@ -712,6 +856,10 @@ absl::Status PeerNode::SetSeeding(const std::string& root_hash, bool seeding) {
       seeder_->Forget(root);
     }
   });
+  if (!saved.ok()) {
+    PT_LOG_WARN("seeding switch not saved: {}", saved.ToString());
+    return saved;
+  }
   return absl::OkStatus();
 }
 
@@ -724,7 +872,9 @@ absl::Status PeerNode::ChangeUsername(const std::string& new_username) {
   if (absl::Status s = ValidateUsername(new_username); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("new_username: ", s.message()));
   }
-  absl::Status renamed = tracker_->Rename(peer_id_, peer_key_, new_username);
+  std::lock_guard<std::mutex> settings(settings_mu_);
+  std::shared_ptr<TrackerClient> tracker = Tracker();
+  absl::Status renamed = tracker->Rename(peer_id_, peer_key_, new_username);
   MarkTrackerResult(renamed);
   if (!renamed.ok()) return renamed;
   std::lock_guard<std::mutex> lock(mu_);
@@ -745,16 +895,59 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
   if (request.tracker_host().size() > 253) {
     return absl::InvalidArgumentError("tracker_host is too long");
   }
+  std::lock_guard<std::mutex> settings(settings_mu_);
+  PeerConfig next;
+  std::string current_username;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    next = options_.config;
+    current_username = username_;
+  }
+  if (!request.tracker_host().empty()) next.tracker_host = request.tracker_host();
+  if (request.tracker_port() != 0)
+    next.tracker_port = static_cast<uint16_t>(request.tracker_port());
+  bool tracker_changed = next.tracker_host != options_.config.tracker_host ||
+                         next.tracker_port != options_.config.tracker_port;
+  bool username_changed = !request.username().empty() && request.username() != current_username;
+  if (!request.username().empty()) next.username = request.username();
+
+  // A new tracker address: a new client at once (INVALID_ARGUMENT for an
+  // address it cannot resolve, nothing changed then); the next announce
+  // registers us there, with the new username if one came too.
+  std::shared_ptr<TrackerClient> new_tracker;
+  if (tracker_changed && options_.tracker_factory) {
+    absl::StatusOr<std::unique_ptr<TrackerClient>> made =
+        options_.tracker_factory(next.tracker_host, next.tracker_port);
+    if (!made.ok()) {
+      return absl::Status(made.status().code(),
+                          absl::StrCat("tracker_host/tracker_port: ", made.status().message()));
+    }
+    new_tracker = std::shared_ptr<TrackerClient>(*std::move(made));
+  }
+  if (username_changed && new_tracker == nullptr) {
+    // Same tracker: rename there now, so a taken name is refused at once.
+    // NOT_FOUND (not registered yet) or UNAVAILABLE: the next announce
+    // carries the new name.
+    absl::Status renamed = Tracker()->Rename(peer_id_, peer_key_, request.username());
+    MarkTrackerResult(renamed);
+    if (!renamed.ok() && !absl::IsNotFound(renamed) && !absl::IsUnavailable(renamed)) {
+      return renamed;
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    options_.config = next;
+    if (!request.username().empty()) username_ = request.username();
+    if (new_tracker != nullptr) {
+      old_trackers_.push_back(std::move(tracker_));
+      tracker_ = std::move(new_tracker);
+      tracker_reachable_ = false;
+      PT_LOG_INFO("switched to tracker {}:{}", next.tracker_host, next.tracker_port);
+    }
+    if (username_changed || tracker_changed) announce_dirty_ = true;
+  }
+  cv_.notify_all();
   std::lock_guard<std::mutex> lock(mu_);
-  if (!request.username().empty()) {
-    options_.config.username = request.username();
-    username_ = request.username();
-    announce_dirty_ = true;
-  }
-  if (!request.tracker_host().empty()) options_.config.tracker_host = request.tracker_host();
-  if (request.tracker_port() != 0) {
-    options_.config.tracker_port = static_cast<uint16_t>(request.tracker_port());
-  }
   return SaveConfig();
 }
 

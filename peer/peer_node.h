@@ -11,9 +11,19 @@
 //     threads reach it only through Post() (a queue + eventfd polled beside
 //     the sockets).
 //   - tracker: blocking TrackerClient calls (announce every interval or when
-//     the file set changes; peer lookups for downloads), results posted back.
+//     the file set changes; while downloading, the count of chunks held is
+//     re-announced at most every kChunkAnnounceInterval; peer lookups for
+//     downloads), results posted back.
 //   - scanner: rescans the shared folder every `scan_interval` and hashes
 //     new or changed files (manifest cache in state/manifests).
+// Username: GetStatus reports an empty username until one is configured
+// (--username, the config file, UpdateSettings or ChangeUsername), so the
+// CLI's first run asks for one. Until then the node registers on the tracker
+// under a placeholder `peer-<8 hex digits of its peer id>`.
+// Seeding switches (SetSeeding) survive restarts: state/seeding_off lists the
+// root hashes (hex, one per line) not served.
+// Several identical files in the shared folder are counted by path: the file
+// is withdrawn only when the last copy goes.
 // PeerControl methods are thread-safe: they read snapshots under `mu_` or
 // post commands to the loop; AwaitDownloadChange waits on a condition
 // variable with a deadline.
@@ -44,6 +54,7 @@
 #include "peer/manifest_cache.h"
 #include "peer/peer_config.h"
 #include "peer/peer_control.h"
+#include "peer/shared_folder.h"
 #include "peer/tracker_client.h"
 #include "peer/zmq_seeder.h"
 #include "zmq.hpp"
@@ -54,8 +65,15 @@ struct PeerNodeOptions {
   // The node's home: config/, logs/, user/shared_files/, user/downloads/, state/.
   std::string home;
   PeerConfig config;
-  // Where ChangeUsername / UpdateSettings save the config; empty: not saved.
+  // Where ChangeUsername / UpdateSettings save the config (atomically);
+  // empty: not saved.
   std::string config_path;
+  // Makes the tracker client for a new tracker address, so UpdateSettings
+  // can switch trackers without a restart. Unset: a changed address is saved
+  // and used from the next start only.
+  std::function<absl::StatusOr<std::unique_ptr<TrackerClient>>(const std::string& host,
+                                                               uint16_t port)>
+      tracker_factory;
   absl::Duration scan_interval = absl::Seconds(1);
   absl::Duration stable_age = absl::Seconds(1);
   SchedulerOptions scheduler;
@@ -133,13 +151,23 @@ class PeerNode final : public PeerControl, private DownloadHost {
   void LoopMain();
   void TrackerMain();
   void ScannerMain();
-  void Announce();
+  void Announce(TrackerClient& tracker);
+  // The current tracker client (UpdateSettings may replace it).
+  std::shared_ptr<TrackerClient> Tracker();
   absl::Status SaveConfig();
+  absl::Status SaveSeedingOff();
+  void LoadSeedingOff();
+  // Loop thread: serves `file` unless its seeding is switched off (then it is
+  // parked in paused_).
+  void ServeOrPark(ServedFile file);
+  // Scanner thread: books the scan's changes (identical files counted by
+  // path) and applies them to the catalog and the announced set.
+  void ApplyScan(const SharedFolder::Changes& changes);
   void MarkTrackerResult(const absl::Status& status);
   std::string Username();
 
   PeerNodeOptions options_;
-  std::unique_ptr<TrackerClient> tracker_;
+  std::shared_ptr<TrackerClient> tracker_;  // guarded by mu_
   uint64_t peer_id_ = 0;
   uint64_t peer_key_ = 0;
   std::string shared_dir_, downloads_dir_, state_dir_, logs_dir_;
@@ -154,6 +182,14 @@ class PeerNode final : public PeerControl, private DownloadHost {
   std::map<uint64_t, std::unique_ptr<Download>> downloads_;
   std::map<Sha256Digest, ServedFile> paused_;
 
+  // Scanner thread only: which shared-folder paths hold each root.
+  std::map<Sha256Digest, std::map<std::string, SharedFileEntry>> paths_by_root_;
+  std::map<std::string, Sha256Digest> root_by_path_;
+
+  // Serializes UpdateSettings / ChangeUsername (they call the tracker
+  // without holding mu_).
+  std::mutex settings_mu_;
+
   std::mutex mu_;
   std::condition_variable cv_;  // snapshots, readiness, tracker work
   std::vector<std::function<void()>> posted_;
@@ -165,6 +201,10 @@ class PeerNode final : public PeerControl, private DownloadHost {
   std::deque<Lookup> lookups_;
   SeederCounters seeder_counters_;
   bool announce_dirty_ = true;
+  // A partial download gained chunks since the last announce.
+  bool chunks_dirty_ = false;
+  // Clients of trackers we switched away from: the tracker thread leaves them.
+  std::vector<std::shared_ptr<TrackerClient>> old_trackers_;
   bool scanned_once_ = false;
   bool announced_once_ = false;
   bool tracker_reachable_ = false;
