@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "admin/cli_format.h"
+#include "admin/download_stopwatch.h"
 #include "common/names.h"
 #include "common/sha256.h"
 #include "google/protobuf/descriptor.h"
@@ -90,6 +91,7 @@ int CliCommands::Download(const std::string& name_or_root, bool wait, bool overw
     request.set_name(name_or_root);
   }
   request.set_overwrite(overwrite);
+  DownloadStopwatch stopwatch(clock_);
   absl::StatusOr<uint64_t> id = client_.StartDownload(request);
   if (!id.ok()) return Fail(id.status());
   if (!wait) {
@@ -105,11 +107,14 @@ int CliCommands::Download(const std::string& name_or_root, bool wait, bool overw
   const bool live = !options_.json && term_ != nullptr && term_->effects();
   absl::StatusOr<v1::DownloadProgress> last =
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
+        stopwatch.Observe(p);
         if (live) {
           const std::string name = SanitizeForTerminal(p.name()) + " ";
           const int prefix = static_cast<int>(DisplayWidth(name));
-          term_->ShowProgress(
-              name + RenderProgressBar(ViewOf(p), ProgressBarWidth(term_->Columns(), prefix)));
+          const int width = ProgressBarWidth(term_->Columns(), prefix);
+          term_->ShowProgress(name + (p.state() == v1::DOWNLOAD_STATE_COMPLETED
+                                          ? RenderFinishedBar(ViewOf(p), stopwatch.Finish(p), width)
+                                          : RenderProgressBar(ViewOf(p), width)));
         }
       });
   if (live) term_->EndProgress();

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "admin/admin_client.h"
 #include "admin/terminal.h"
+#include "common/time_source.h"
 #include "google/protobuf/message.h"
 
 namespace pytorrent::admin {
@@ -42,9 +43,10 @@ class CliCommands {
   };
   // `term` (optional) shows the live progress bar of `download --wait` when
   // its effects are on.
+  // `clock` times `download --wait` for its finished progress bar.
   CliCommands(AdminClient& client, std::ostream& out, std::ostream& err, Options options,
-              Terminal* term)
-      : client_(client), out_(out), err_(err), options_(options), term_(term) {}
+              Terminal* term, const TimeSource& clock)
+      : client_(client), out_(out), err_(err), options_(options), term_(term), clock_(clock) {}
 
   int Status();
   int Peers();
@@ -73,6 +75,7 @@ class CliCommands {
   std::ostream& err_;
   Options options_;
   Terminal* term_;
+  const TimeSource& clock_;
 };
 
 }  // namespace pytorrent::admin

@@ -47,6 +47,15 @@ std::string FormatEta(uint64_t seconds) {
   return absl::StrFormat("%d:%02d", m, s);
 }
 
+std::string FormatElapsed(absl::Duration elapsed) {
+  const int64_t ms = std::max<int64_t>(absl::ToInt64Milliseconds(elapsed), 0);
+  if (ms < 60'000) return absl::StrFormat("%d.%ds", ms / 1000, (ms % 1000) / 100);
+  const int64_t total_s = ms / 1000;
+  const int64_t h = total_s / 3600, m = (total_s / 60) % 60, sec = total_s % 60;
+  if (h > 0) return absl::StrFormat("%d:%02d:%02d", h, m, sec);
+  return absl::StrFormat("%d:%02d", m, sec);
+}
+
 std::string FormatPercent(uint64_t done, uint64_t total) {
   if (total == 0 || done >= total) return "100.0%";
   // Floor to one decimal so 99.96% never shows as 100.0% before the end.
@@ -126,6 +135,26 @@ std::string RenderProgressBar(const ProgressView& view, int bar_width) {
   return absl::StrCat(bar, "  ", absl::StrFormat("%6s", FormatPercent(done, view.size_bytes)), "  ",
                       FormatRate(view.rate_bytes_per_s), "  ETA ", FormatEta(view.eta_seconds),
                       "  seeders ", view.seeders);
+}
+
+uint64_t AverageRate(const DownloadSummary& summary) {
+  const int64_t us = absl::ToInt64Microseconds(summary.elapsed);
+  if (us <= 0) return 0;
+  const unsigned __int128 rate =
+      static_cast<unsigned __int128>(summary.bytes) * 1'000'000 / static_cast<uint64_t>(us);
+  return rate > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(rate);
+}
+
+std::string RenderFinishedBar(const ProgressView& view, const DownloadSummary& summary,
+                              int bar_width) {
+  ProgressView done = view;
+  done.bytes_done = std::max(view.bytes_done, view.size_bytes);
+  // Reuse the bar and percent of RenderProgressBar, then the summary.
+  std::string line = RenderProgressBar(done, bar_width);
+  line.resize(line.find('%') + 1);
+  const std::string rate =
+      summary.elapsed > absl::ZeroDuration() ? FormatRate(AverageRate(summary)) : std::string("--");
+  return absl::StrCat(line, "  avg ", rate, "  took ", FormatElapsed(summary.elapsed));
 }
 
 int ProgressBarWidth(int terminal_columns, int prefix_columns) {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "proto/admin.pb.h"
 
 namespace pytorrent::admin {
@@ -27,6 +28,9 @@ std::string FormatBytes(uint64_t bytes);
 std::string FormatRate(uint64_t bytes_per_s);
 // "0:06", "12:34", "1:02:03"; "--:--" when unknown (0 while not done).
 std::string FormatEta(uint64_t seconds);
+// How long something took: "0.4s", "12.3s" under a minute, then "1:05",
+// "1:02:03"; negative counts as 0.
+std::string FormatElapsed(absl::Duration elapsed);
 // Percent with one decimal, "25.0%"; total 0 counts as done.
 std::string FormatPercent(uint64_t done, uint64_t total);
 // The first `hex_chars` of the lower-case hex of `bytes`.
@@ -50,6 +54,22 @@ ProgressView ViewOf(const v1::DownloadProgress& progress);
 // "[#####-----]  50.0%  2.50 MB/s  ETA 0:06  seeders 3" with `bar_width`
 // cells between the brackets.
 std::string RenderProgressBar(const ProgressView& view, int bar_width);
+
+// How a finished download went, for its last progress line: the bytes that
+// arrived while the CLI watched it (a resumed part excluded) and the time
+// from StartDownload to completion.
+struct DownloadSummary {
+  uint64_t bytes = 0;
+  absl::Duration elapsed = absl::ZeroDuration();
+};
+// bytes / elapsed in bytes per second (floor); 0 when no time passed.
+uint64_t AverageRate(const DownloadSummary& summary);
+// The completed bar: instead of the last instant rate, the ETA and the
+// seeders (all 0 by then) it shows the average rate over the whole download
+// and how long it took:
+// "[##########]  100.0%  avg 2.50 MB/s  took 8.2s" ("avg --" if no time passed).
+std::string RenderFinishedBar(const ProgressView& view, const DownloadSummary& summary,
+                              int bar_width);
 // The bar width that keeps a progress line (bar plus `prefix_columns` of
 // text before it) within `terminal_columns`, never wrapping: 10 to 40 cells.
 int ProgressBarWidth(int terminal_columns, int prefix_columns);

@@ -16,6 +16,7 @@
 #include "admin/cli_commands.h"
 #include "admin/cli_menu.h"
 #include "admin/terminal.h"
+#include "common/time_source.h"
 #include "grpc/support/log.h"
 
 namespace {
@@ -144,7 +145,8 @@ int Main(int argc, char** argv) {
                 {.effects = effects,
                  .stdin_is_tty = isatty(STDIN_FILENO) != 0,
                  .emoji_seed = std::random_device{}()});
-  CliCommands commands(**client, std::cout, std::cerr, {.json = json}, &term);
+  const pytorrent::RealTimeSource real_clock{};
+  CliCommands commands(**client, std::cout, std::cerr, {.json = json}, &term, real_clock);
 
   const std::vector<CLI::App*> chosen = app.get_subcommands();
   if (chosen.empty()) {
@@ -153,7 +155,7 @@ int Main(int argc, char** argv) {
       return kExitUsage;
     }
     RestoreTerminalOnSignal();
-    CliMenu menu(**client, term);
+    CliMenu menu(**client, term, real_clock);
     return menu.Run();
   }
   const std::string name = chosen.front()->get_name();

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "admin/cli_commands.h"
 #include "admin/cli_format.h"
+#include "admin/download_stopwatch.h"
 #include "common/names.h"
 
 namespace pytorrent::admin {
@@ -196,6 +197,7 @@ absl::Status CliMenu::DownloadFile() {
   const v1::FileSummary& file = files->files(index - 1);
   v1::StartDownloadRequest request;
   request.set_root_hash(file.root_hash());
+  DownloadStopwatch stopwatch(clock_);
   absl::StatusOr<uint64_t> id = client_.StartDownload(request);
   if (!id.ok()) return Report(id.status());
   term_.Typewrite(
@@ -204,6 +206,8 @@ absl::Status CliMenu::DownloadFile() {
       "\n");
   absl::StatusOr<v1::DownloadProgress> last =
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
+        stopwatch.Observe(p);
+        if (p.state() == v1::DOWNLOAD_STATE_COMPLETED) return;  // the green bar follows
         term_.ShowProgress(term_.Colour(
             RenderProgressBar(ViewOf(p), ProgressBarWidth(term_.Columns(), 0)), Colour::kCyan));
       });
@@ -218,8 +222,9 @@ absl::Status CliMenu::DownloadFile() {
   }
   // The finished bar, in green, replaces the live one (or is the only one
   // without effects).
-  const std::string bar = term_.Colour(
-      RenderProgressBar(ViewOf(*last), ProgressBarWidth(term_.Columns(), 0)), Colour::kGreen);
+  const std::string bar = term_.Colour(RenderFinishedBar(ViewOf(*last), stopwatch.Finish(*last),
+                                                         ProgressBarWidth(term_.Columns(), 0)),
+                                       Colour::kGreen);
   if (term_.effects()) {
     term_.ShowProgress(bar);
     term_.EndProgress();

@@ -19,12 +19,15 @@
 #include "absl/status/status.h"
 #include "admin/admin_client.h"
 #include "admin/terminal.h"
+#include "common/time_source.h"
 
 namespace pytorrent::admin {
 
 class CliMenu {
  public:
-  CliMenu(AdminClient& client, Terminal& term) : client_(client), term_(term) {}
+  // `clock` times downloads for the finished progress bar.
+  CliMenu(AdminClient& client, Terminal& term, const TimeSource& clock)
+      : client_(client), term_(term), clock_(clock) {}
 
   // Runs until 5 (disconnect), q or end of input. Returns the exit code.
   int Run();
@@ -45,6 +48,7 @@ class CliMenu {
 
   AdminClient& client_;
   Terminal& term_;
+  const TimeSource& clock_;
   std::string username_;
   bool input_closed_ = false;
 };

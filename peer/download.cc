@@ -85,11 +85,19 @@ void Download::Connect(const v1::FilePeer& peer, absl::Time now) {
   if (!error_.empty() && state_ == v1::DOWNLOAD_STATE_STARTING) error_.clear();
 }
 
+// Session handles start at 1; 0 is the verifier pool's wake socket.
+constexpr PeerHandle kVerifierHandle{0};
+
 void Download::CollectSockets(std::vector<std::pair<zmq::socket_t*, PeerHandle>>& out) {
+  if (verifier_ != nullptr) out.emplace_back(&verifier_->wake_socket(), kVerifierHandle);
   for (auto& [key, session] : sessions_) out.emplace_back(&session.link->socket(), session.handle);
 }
 
 void Download::OnReadable(PeerHandle handle, absl::Time now) {
+  if (handle == kVerifierHandle) {
+    DrainVerifier(now);
+    return;
+  }
   // Bounded batch so one fast peer cannot starve the loop.
   for (int i = 0; i < 64 && !finished(); ++i) {
     auto it = sessions_.find(static_cast<uint32_t>(handle));
@@ -233,6 +241,13 @@ void Download::InitStorage(absl::Time now) {
   std::vector<uint8_t>().swap(scratch_);
   file_hasher_ =
       std::make_unique<FileHasher>(file_->fd(), manifest_->size_bytes, manifest_->chunk_size_bytes);
+  try {
+    verifier_ =
+        std::make_unique<ChunkVerifier>(host_.context(), file_->fd(), options_.verify_workers);
+  } catch (const zmq::error_t& e) {
+    Fail(absl::InternalError(absl::StrCat("starting the chunk verifier: ", e.what())), now);
+    return;
+  }
   // Once synced and hashed, written data is not needed in memory: drop it from
   // the page cache so the footprint stays flat from 256 MiB to many GiB.
   writer_ = std::make_unique<ResumeWriter>(
@@ -281,46 +296,104 @@ void Download::OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time no
     return;
   }
   uint32_t length = manifest_->ChunkLength(c);
-  const uint8_t* data = static_cast<const uint8_t*>(in.data.data());
-  bool good = in.data.size() == length && header.size_bytes() == length &&
-              Sha256::Of(absl::MakeConstSpan(data, length)) == manifest_->chunk_hashes[c];
-  if (!good) {
-    ++counters_.chunks_corrupt;
-    ++session.strikes;
-    if (scheduler_->OnChunkCorrupt(session.handle, chunk)) {
-      PT_LOG_WARN("banning peer {} for {} after {} bad chunks", session.endpoint, manifest_->name,
-                  session.strikes);
-      DropSession(session.handle, true, now);
-    }
+  if (in.data.size() != length || header.size_bytes() != length) {
+    OnCorrupt(session.handle, c, now);
     return;
   }
-  if (absl::Status s = file_->Write(manifest_->ChunkOffset(c), absl::MakeConstSpan(data, length));
-      !s.ok()) {
-    Fail(s, now);
+  // The SHA-256 check and the write run on the pool; the loop goes on
+  // receiving. The chunk stays counted in the sender's window until then.
+  verifier_->Submit({.tag = static_cast<uint32_t>(session.handle),
+                     .chunk = c,
+                     .offset = manifest_->ChunkOffset(c),
+                     .expected = manifest_->chunk_hashes[c],
+                     .data = std::move(in.data)});
+}
+
+void Download::OnCorrupt(PeerHandle handle, uint32_t chunk, absl::Time now) {
+  ++counters_.chunks_corrupt;
+  auto it = sessions_.find(static_cast<uint32_t>(handle));
+  if (it != sessions_.end()) ++it->second.strikes;
+  if (scheduler_->OnChunkCorrupt(handle, ChunkIndex{chunk}) && it != sessions_.end()) {
+    PT_LOG_WARN("banning peer {} for {} after {} bad chunks", it->second.endpoint, manifest_->name,
+                it->second.strikes);
+    DropSession(handle, true, now);
+  }
+}
+
+void Download::DrainVerifier(absl::Time now) {
+  if (verifier_ == nullptr) return;
+  std::vector<ChunkVerifier::Result> results = verifier_->TakeResults();
+  for (ChunkVerifier::Result& r : results) {
+    if (finished()) return;
+    OnVerified(r, now);
+  }
+  if (finished() || results.empty()) return;
+  for (auto& [key, session] : sessions_) Pump(session, now);
+  PublishProgress(now, false);
+}
+
+void Download::OnVerified(ChunkVerifier::Result& r, absl::Time now) {
+  PeerHandle handle{r.tag};
+  uint32_t c = r.chunk;
+  ChunkIndex chunk{c};
+  if (absl::IsDataLoss(r.status)) {
+    OnCorrupt(handle, c, now);
     return;
   }
+  if (!r.status.ok()) {
+    Fail(r.status, now);
+    return;
+  }
+  if (scheduler_->Has(chunk)) {  // an endgame twin got here first
+    ++counters_.chunks_duplicate;
+    scheduler_->OnChunkVerified(handle, chunk, now);
+    return;
+  }
+  uint32_t length = manifest_->ChunkLength(c);
   resume_->Set(c);
   resume_dirty_ = true;
   ++counters_.chunks_fetched;
   counters_.bytes_received += length;
-  session.bytes_received += length;
-  ChunkScheduler::VerifiedResult result = scheduler_->OnChunkVerified(session.handle, chunk, now);
+  if (auto it = sessions_.find(r.tag); it != sessions_.end()) it->second.bytes_received += length;
+  ChunkScheduler::VerifiedResult result = scheduler_->OnChunkVerified(handle, chunk, now);
   for (PeerHandle other : result.cancel) {
     auto it = sessions_.find(static_cast<uint32_t>(other));
     if (it != sessions_.end()) it->second.link->Cancel(root_bytes_, c);
   }
+  // Keep the bytes for the whole-file hash if they are within the reorder
+  // window just ahead of its position; otherwise it reads them back later.
+  uint64_t window_chunks = std::max<uint64_t>(
+      1, options_.hash_reorder_window_bytes / std::max<uint32_t>(1, manifest_->chunk_size_bytes));
+  if (c >= hash_cursor_ && c - hash_cursor_ < window_chunks) {
+    reorder_[c] = std::make_shared<zmq::message_t>(std::move(r.data));
+  }
   AdvanceFileHash();
   host_.OnChunkStored(*this, c);
-  if (scheduler_->Complete()) {
-    Finalize(now);
-    return;
-  }
-  PublishProgress(now, false);
+  if (scheduler_->Complete()) Finalize(now);
 }
 
 void Download::AdvanceFileHash() {
   uint32_t count = manifest_->chunk_count();
-  while (hash_cursor_ < count && resume_->Test(hash_cursor_)) ++hash_cursor_;
+  uint64_t hashed = file_hasher_->progress()->load(std::memory_order_acquire);
+  while (hash_cursor_ < count && resume_->Test(hash_cursor_)) {
+    if (auto it = reorder_.find(hash_cursor_); it != reorder_.end()) {
+      uint64_t offset = manifest_->ChunkOffset(hash_cursor_);
+      // Bound what the hasher holds but has not hashed yet; past that it
+      // reads these bytes back from disk instead.
+      if (fed_end_ <= hashed + options_.hash_reorder_window_bytes) {
+        const zmq::message_t& m = *it->second;
+        file_hasher_->Feed(offset,
+                           absl::MakeConstSpan(static_cast<const uint8_t*>(m.data()), m.size()),
+                           it->second);
+        fed_end_ = offset + m.size();
+      }
+      reorder_.erase(it);
+    }
+    ++hash_cursor_;
+  }
+  while (!reorder_.empty() && reorder_.begin()->first < hash_cursor_) {
+    reorder_.erase(reorder_.begin());
+  }
   uint64_t prefix =
       hash_cursor_ == count ? manifest_->size_bytes : manifest_->ChunkOffset(hash_cursor_);
   file_hasher_->AdvanceTo(prefix);
@@ -429,6 +502,7 @@ void Download::Fail(absl::Status status, absl::Time now) {
 
 void Download::Cancel(absl::Time now) {
   if (finished()) return;
+  verifier_.reset();
   writer_.reset();
   file_hasher_.reset();
   file_.reset();
@@ -440,6 +514,7 @@ void Download::Cancel(absl::Time now) {
 
 void Download::Finish(v1::DownloadState state, absl::Time now) {
   state_ = state;
+  reorder_.clear();
   finished_at_ = now;
   counters_.seconds = absl::ToDoubleSeconds(finished_at_ - started_at_);
   for (auto& [key, s] : sessions_) {

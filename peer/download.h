@@ -8,6 +8,12 @@
 // as it goes, and at completion the whole-file SHA-256 (hashed in order
 // while chunks arrive), fsync and rename into the downloads folder.
 //
+// Threads: received chunk frames go to a ChunkVerifier pool (SHA-256 check +
+// positioned write) while the loop keeps receiving; results come back
+// through the pool's wake socket (session handle 0 in CollectSockets). The
+// whole-file hash is fed from the verified buffers while they are in memory
+// (bounded reorder window) and reads the rest back from disk.
+//
 // Resume: after a crash, chunks recorded in the resume state are trusted
 // and the rest of the partial file is re-hashed once against the manifest
 // (chunks written after the last state save are recovered), so only chunks
@@ -32,6 +38,7 @@
 #include "absl/time/time.h"
 #include "common/sha256.h"
 #include "peer/chunk_scheduler.h"
+#include "peer/chunk_verifier.h"
 #include "peer/file_hasher.h"
 #include "peer/manifest.h"
 #include "peer/partial_file.h"
@@ -93,6 +100,13 @@ struct DownloadOptions {
   absl::Duration progress_interval = absl::Milliseconds(100);
   // A dropped (stalled) peer is not reconnected before this.
   absl::Duration reconnect_backoff = absl::Seconds(30);
+  // Threads that SHA-256-check and write received chunks (off the loop).
+  int verify_workers = 2;
+  // Verified chunks just ahead of the whole-file hash's position are kept in
+  // memory up to this many bytes (plus as much again handed to the hasher
+  // and not yet hashed), so the whole-file SHA-256 need not read them back
+  // from disk; chunks further ahead are read back.
+  uint64_t hash_reorder_window_bytes = 8ull << 20;
 };
 
 class Download {
@@ -156,6 +170,11 @@ class Download {
   void InitStorage(absl::Time now);
   void ApplyHoldings(Session& session);
   void OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time now);
+  // Takes the pool's finished jobs and handles each.
+  void DrainVerifier(absl::Time now);
+  void OnVerified(ChunkVerifier::Result& result, absl::Time now);
+  // A chunk from `handle` failed its check: strike (and maybe ban).
+  void OnCorrupt(PeerHandle handle, uint32_t chunk, absl::Time now);
   // Moves the whole-file hasher over the verified prefix.
   void AdvanceFileHash();
   void Pump(Session& session, absl::Time now);
@@ -185,6 +204,12 @@ class Download {
   // Declared after file_: stopped before the file closes.
   std::unique_ptr<FileHasher> file_hasher_;
   uint32_t hash_cursor_ = 0;
+  // Declared after file_: its workers stop before the file closes.
+  std::unique_ptr<ChunkVerifier> verifier_;
+  // Verified chunks at or just ahead of hash_cursor_, still in memory.
+  std::map<uint32_t, std::shared_ptr<zmq::message_t>> reorder_;
+  // End offset of the last bytes handed to file_hasher_ with Feed.
+  uint64_t fed_end_ = 0;
   std::vector<uint8_t> scratch_;
   std::map<uint32_t, Session> sessions_;
   std::map<std::string, Gone> gone_;  // by endpoint

@@ -28,6 +28,15 @@ void FileHasher::AdvanceTo(uint64_t prefix_bytes) {
   cv_.notify_all();
 }
 
+void FileHasher::Feed(uint64_t offset, absl::Span<const uint8_t> bytes,
+                      std::shared_ptr<const void> owner) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (offset < ready_ || offset < hashed_ || bytes.empty() || offset + bytes.size() > size_bytes_) {
+    return;  // may already be (being) read from disk: the disk copy serves
+  }
+  segments_[offset] = Segment{bytes, std::move(owner)};
+}
+
 absl::StatusOr<Sha256Digest> FileHasher::Wait() {
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [this] { return done_ || failed_; });
@@ -50,10 +59,31 @@ void FileHasher::Run() {
       cv_.wait(lock, [this] { return stopping_ || ready_ > hashed_; });
       continue;
     }
+    // Fed segments that were overtaken, or that reach past the final
+    // prefix (never the case for chunk-aligned feeds), are read from disk.
+    while (!segments_.empty() && (segments_.begin()->first < hashed_ ||
+                                  (segments_.begin()->first == hashed_ &&
+                                   hashed_ + segments_.begin()->second.bytes.size() > ready_))) {
+      segments_.erase(segments_.begin());
+    }
     uint64_t end = ready_;
+    Segment segment;
+    if (!segments_.empty() && segments_.begin()->first == hashed_) {
+      segment = std::move(segments_.begin()->second);
+      segments_.erase(segments_.begin());
+    } else if (!segments_.empty() && segments_.begin()->first < end) {
+      end = segments_.begin()->first;  // read from disk up to the next fed bytes
+    }
     lock.unlock();
     bool ok = true;
     uint64_t position = hashed_;
+    if (!segment.bytes.empty()) {
+      hasher.Update(segment.bytes);
+      position += segment.bytes.size();
+      progress_->store(position, std::memory_order_release);
+      segment = Segment{};  // release the buffer before taking the lock
+      end = position;
+    }
     while (position < end && ok) {
       size_t length = static_cast<size_t>(std::min<uint64_t>(buffer.size(), end - position));
       size_t done = 0;

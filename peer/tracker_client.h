@@ -48,6 +48,10 @@ class TrackerClient {
   // bad address; no datagram is sent yet.
   static absl::StatusOr<std::unique_ptr<TrackerClient>> Create(const TrackerClientOptions& options);
 
+  // Registers or refreshes the peer. Set `request.peers_for_root_hash` (and
+  // optionally `max_peers`) to get that file's peers in the same reply
+  // (AnnounceResponse.peers and .file), as a BEP 15 announce does: one
+  // datagram instead of an announce plus a GetFilePeers.
   virtual absl::StatusOr<v1::AnnounceResponse> Announce(const v1::AnnounceRequest& request) = 0;
   virtual absl::Status Leave(uint64_t peer_id, uint64_t peer_key) = 0;
   virtual absl::StatusOr<v1::ListPeersResponse> ListPeers(const v1::ListPeersRequest& request) = 0;

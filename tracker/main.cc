@@ -43,6 +43,10 @@ void OnSignal(int) {
   if (UdpServer* server = g_server.load()) server->Stop();
 }
 
+// Upper bounds for the memory caps (file and holding indexes are 32-bit).
+constexpr int64_t kMaxFilesCap = 100'000'000;
+constexpr int64_t kMaxHoldingsCap = 1'000'000'000;
+
 struct Settings {
   std::string home;
   std::string host = "127.0.0.1";
@@ -53,6 +57,8 @@ struct Settings {
   std::string secret_file;
   int64_t max_peers = 1'000'000;
   int64_t max_files_per_peer = 1'000;
+  int64_t max_files = 1'000'000;
+  int64_t max_holdings = 10'000'000;
   std::string log_level = "info";
   std::string config;
   int connection_id_window_s = 120;
@@ -120,6 +126,14 @@ int main(int argc, char** argv) {
   app.add_option("--max-files-per-peer", s.max_files_per_peer, "Cap on files one peer offers")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
       ->capture_default_str();
+  app.add_option("--max-files", s.max_files,
+                 "Cap on distinct files (swarms) tracker-wide; announces adding more get CAPACITY")
+      ->check(CLI::Range(int64_t{1}, kMaxFilesCap))
+      ->capture_default_str();
+  app.add_option("--max-holdings", s.max_holdings,
+                 "Cap on (peer, file) registrations tracker-wide (sum of files over peers)")
+      ->check(CLI::Range(int64_t{1}, kMaxHoldingsCap))
+      ->capture_default_str();
   app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
   app.add_option("--config", s.config, "key=value config file (default HOME/config/tracker.conf)");
@@ -168,11 +182,22 @@ int main(int argc, char** argv) {
     str("--secret-file", "secret_file", s.secret_file);
     num("--max-peers", "max_peers", s.max_peers);
     num("--max-files-per-peer", "max_files_per_peer", s.max_files_per_peer);
+    num("--max-files", "max_files", s.max_files);
+    num("--max-holdings", "max_holdings", s.max_holdings);
     num("--io-threads", "io_threads", s.io_threads);
     str("--log-level", "log_level", s.log_level);
     if (s.port < 0 || s.port > 65535) return Fail("port must be 0..65535");
     if (s.announce_interval_s < 1) return Fail("announce_interval_s must be at least 1");
-    if (s.max_peers < 1 || s.max_files_per_peer < 1) return Fail("caps must be at least 1");
+    if (s.max_peers < 1 || s.max_peers > 100'000'000 || s.max_files_per_peer < 1 ||
+        s.max_files_per_peer > 1'000'000) {
+      return Fail("max_peers must be 1..100000000 and max_files_per_peer 1..1000000");
+    }
+    if (s.max_files < 1 || s.max_files > kMaxFilesCap) {
+      return Fail(absl::StrCat("max_files must be 1..", kMaxFilesCap));
+    }
+    if (s.max_holdings < 1 || s.max_holdings > kMaxHoldingsCap) {
+      return Fail(absl::StrCat("max_holdings must be 1..", kMaxHoldingsCap));
+    }
     if (s.io_threads < 1 || s.io_threads > 64) return Fail("io_threads must be 1..64");
   }
   if (s.admin_socket.empty()) s.admin_socket = s.home + "/state/admin.sock";
@@ -209,6 +234,8 @@ int main(int argc, char** argv) {
   pytorrent::tracker::SwarmRegistry registry(
       {.max_peers = static_cast<uint32_t>(s.max_peers),
        .max_files_per_peer = static_cast<uint32_t>(s.max_files_per_peer),
+       .max_files = static_cast<uint32_t>(s.max_files),
+       .max_holdings = static_cast<uint64_t>(s.max_holdings),
        .announce_interval = absl::Seconds(s.announce_interval_s)},
       seed);
   std::mutex registry_mu;

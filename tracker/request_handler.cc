@@ -12,6 +12,8 @@ constexpr size_t kArenaBlockBytes = 64 * 1024;
 constexpr size_t kEnvelopeReserveBytes = 40;
 // Error messages are ours, but keep them short all the same.
 constexpr size_t kMaxErrorMessageBytes = 200;
+// Root hashes are SHA-256 Merkle roots.
+constexpr size_t kHashBytes = 32;
 
 google::protobuf::ArenaOptions ArenaOptionsFor(char* block) {
   google::protobuf::ArenaOptions options;
@@ -176,7 +178,15 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
       return;
     }
     case v1::TrackerRequest::kAnnounce: {
-      absl::Status s = registry_.Announce(request.announce(), now);
+      const v1::AnnounceRequest& r = request.announce();
+      const std::string& peers_for = r.peers_for_root_hash();
+      // Checked before the announce so a bad request changes nothing.
+      if (!peers_for.empty() && peers_for.size() != kHashBytes) {
+        SetError(RejectKind::kInvalidArgument, v1::TRACKER_ERROR_CODE_MALFORMED,
+                 "peers_for_root_hash must be empty or 32 bytes", response);
+        return;
+      }
+      absl::Status s = registry_.Announce(r, now);
       if (!s.ok()) {
         SetStatusError(s, v1::TRACKER_ERROR_CODE_UNKNOWN_PEER, response);
         return;
@@ -185,6 +195,20 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
       reply->set_interval_seconds(
           static_cast<uint32_t>(absl::ToInt64Seconds(registry_.announce_interval())));
       reply->set_peer_count(static_cast<uint32_t>(registry_.CountPeers()));
+      if (!peers_for.empty()) {
+        // BEP 15: the announce reply carries the swarm's peers. Built as a
+        // GetFilePeersResponse on the same arena, then swapped in (no copy).
+        auto* peers =
+            google::protobuf::Arena::CreateMessage<v1::GetFilePeersResponse>(response->GetArena());
+        const absl::Status ps =
+            registry_.GetFilePeers(peers_for, r.max_peers(), r.peer_id(), kListBudget, now, peers);
+        // NOT_FOUND (no such file) leaves the reply without peers; the
+        // length was checked above, so nothing else can fail.
+        if (ps.ok()) {
+          reply->mutable_peers()->Swap(peers->mutable_peers());
+          reply->mutable_file()->Swap(peers->mutable_file());
+        }
+      }
       return;
     }
     case v1::TrackerRequest::kLeave: {

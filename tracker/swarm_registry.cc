@@ -43,11 +43,17 @@ absl::Status ParseToken(std::string_view token, char kind, uint32_t limit, uint3
   return absl::OkStatus();
 }
 
-// Encoded size of one element of a repeated message field.
+// Encoded size of a varint.
+size_t VarintBytes(uint64_t value) {
+  size_t bytes = 1;
+  for (; value >= 0x80; value >>= 7) ++bytes;
+  return bytes;
+}
+
+// Encoded size of one element of a repeated message field (or of any
+// length-delimited field with a one-byte tag).
 size_t RepeatedElementBytes(size_t message_bytes) {
-  size_t varint = 1;
-  for (size_t v = message_bytes; v >= 0x80; v >>= 7) ++varint;
-  return 1 + varint + message_bytes;
+  return 1 + VarintBytes(message_bytes) + message_bytes;
 }
 
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view lower_needle) {
@@ -223,6 +229,7 @@ void SwarmRegistry::AddHolding(uint32_t slot, uint32_t file, uint32_t chunks_hav
   h.pos = static_cast<uint32_t>(holders.size());
   holders.push_back({slot, static_cast<uint32_t>(p.files.size())});
   p.files.push_back(h);
+  ++holdings_;
 }
 
 void SwarmRegistry::RemoveHolding(uint32_t slot, uint32_t index) {
@@ -243,6 +250,7 @@ void SwarmRegistry::RemoveHolding(uint32_t slot, uint32_t index) {
     HoldersOf(last)[last.pos].holding = index;
   }
   p.files.pop_back();
+  --holdings_;
 
   File& f = files_[h.file];
   if (f.seeders.empty() && f.leechers.empty()) {
@@ -373,12 +381,14 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
 
   // Validate every file and removal before changing anything.
   const int n_files = request.files_size();
+  size_t new_files = 0;  // distinct files not known yet
   for (int i = 0; i < n_files; ++i) {
     const v1::FileAvailability& f = request.files(i);
     if (absl::Status s = ValidateFile(f); !s.ok()) return s;
     RootHash root;
     std::memcpy(root.data(), f.root_hash().data(), kRootHashBytes);
     const uint32_t known = FindFile(root);
+    if (known == kNone) ++new_files;
     if (known != kNone && (files_[known].size_bytes != f.size_bytes() ||
                            files_[known].chunk_size_bytes != f.chunk_size_bytes())) {
       return absl::InvalidArgumentError(
@@ -409,6 +419,7 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
   uint32_t slot = FindPeer(request.peer_id());
   const uint32_t name_owner = FindUsername(request.username());
   size_t files_after = 0;
+  size_t files_before = 0;
   if (slot != kNone) {
     const Peer& p = peers_[slot];
     if (p.key != request.peer_key()) {
@@ -417,6 +428,7 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
     if (name_owner != kNone && name_owner != slot) {
       return absl::AlreadyExistsError("username is taken by another peer");
     }
+    files_before = p.files.size();
     files_after = request.replace_files() ? 0 : p.files.size();
     auto holds = [&](std::string_view root_bytes) {
       RootHash root;
@@ -444,6 +456,17 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
   if (files_after > limits_.max_files_per_peer) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "a peer may offer at most ", limits_.max_files_per_peer, " files on this tracker"));
+  }
+  if (files_after > files_before &&
+      holdings_ + (files_after - files_before) > limits_.max_holdings) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the tracker has reached its cap of ", limits_.max_holdings, " peer-file registrations"));
+  }
+  // New distinct files are counted before removals apply (a file this
+  // announce empties is not credited), so the cap holds mid-announce too.
+  if (new_files > 0 && file_index_.size() + new_files > limits_.max_files) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the tracker has reached its cap of ", limits_.max_files, " distinct files"));
   }
 
   // Apply.
@@ -646,51 +669,60 @@ absl::Status SwarmRegistry::GetFilePeers(std::string_view root_hash, uint32_t ma
   const File& f = files_[file];
   FillSummary(f, out->mutable_file());
   size_t used = RepeatedElementBytes(out->file().ByteSizeLong());
-  const uint32_t want =
-      std::min(max_peers == 0 ? limits_.default_file_peers : max_peers, limits_.max_file_peers);
+  constexpr uint32_t kMaxPicks = 65;
+  const uint32_t want = std::min<uint32_t>({max_peers == 0 ? limits_.default_file_peers : max_peers,
+                                            limits_.max_file_peers, kMaxPicks - 1});
+  if (want == 0) return absl::OkStatus();
+  // Phase 1: choose up to want + 1 candidates (one may be the excluded
+  // peer), seeders first, without touching peer records; prefetch those,
+  // since each lives at a random place in a table far larger than the cache.
+  // Per vector: all of it from a random rotation when small, else distinct
+  // random picks.
+  Holder picks[kMaxPicks];
+  uint32_t n_picks = 0;
+  for (const std::vector<Holder>* holders : {&f.seeders, &f.leechers}) {
+    const uint32_t n = static_cast<uint32_t>(holders->size());
+    const uint32_t target = std::min(n, want + 1 - n_picks);
+    if (target == 0) continue;
+    if (n <= 2 * target) {
+      const uint32_t start = static_cast<uint32_t>(NextRandom() % n);
+      for (uint32_t i = 0; i < target; ++i) picks[n_picks++] = (*holders)[(start + i) % n];
+    } else {
+      uint32_t chosen[kMaxPicks];
+      uint32_t count = 0;
+      while (count < target) {
+        const uint32_t candidate = static_cast<uint32_t>(NextRandom() % n);
+        if (std::find(chosen, chosen + count, candidate) != chosen + count) continue;
+        chosen[count++] = candidate;
+        picks[n_picks++] = (*holders)[candidate];
+      }
+    }
+  }
+  for (uint32_t i = 0; i < n_picks; ++i) __builtin_prefetch(&peers_[picks[i].peer]);
+  // Phase 2: add them in order until `want` or the byte budget is reached.
+  // Sizes are computed here rather than by protobuf: FilePeer is peer_id
+  // (fixed64, never 0), then username, chunk_endpoint (length-delimited,
+  // omitted when empty) and chunks_have (varint, omitted when 0).
   uint32_t added = 0;
-  bool full = false;
-  auto try_add = [&](const Holder& holder) {
-    const Peer& p = peers_[holder.peer];
-    if (p.id == exclude_peer_id) return;
+  for (uint32_t i = 0; i < n_picks && added < want; ++i) {
+    const Peer& p = peers_[picks[i].peer];
+    if (p.id == exclude_peer_id) continue;
+    EndpointBuffer buf;
+    const std::string_view endpoint = EndpointOf(p, buf);
+    const uint32_t chunks_have = p.files[picks[i].holding].chunks_have;
+    size_t bytes = 9;
+    if (!p.username.empty()) bytes += RepeatedElementBytes(p.username.size());
+    if (!endpoint.empty()) bytes += RepeatedElementBytes(endpoint.size());
+    if (chunks_have != 0) bytes += 1 + VarintBytes(chunks_have);
+    bytes = RepeatedElementBytes(bytes);
+    if (used + bytes > max_bytes) break;
+    used += bytes;
+    ++added;
     v1::FilePeer* fp = out->add_peers();
     fp->set_peer_id(p.id);
     fp->set_username(p.username);
-    EndpointBuffer buf;
-    const std::string_view endpoint = EndpointOf(p, buf);
     fp->set_chunk_endpoint(endpoint.data(), endpoint.size());
-    fp->set_chunks_have(p.files[holder.holding].chunks_have);
-    const size_t bytes = RepeatedElementBytes(fp->ByteSizeLong());
-    if (used + bytes > max_bytes) {
-      out->mutable_peers()->RemoveLast();
-      full = true;
-      return;
-    }
-    used += bytes;
-    ++added;
-  };
-  // A random subset of each vector: all of it (from a random rotation) when
-  // small, else distinct random picks.
-  uint32_t picked[64];
-  for (const std::vector<Holder>* holders : {&f.seeders, &f.leechers}) {
-    const uint32_t n = static_cast<uint32_t>(holders->size());
-    if (n == 0) continue;
-    const uint32_t need = want - added;  // +1 below covers the excluded peer
-    if (need == 0 || full) break;
-    if (n <= 2 * (need + 1)) {
-      const uint32_t start = static_cast<uint32_t>(NextRandom() % n);
-      for (uint32_t i = 0; i < n && added < want && !full; ++i)
-        try_add((*holders)[(start + i) % n]);
-    } else {
-      uint32_t count = 0;
-      const uint32_t target = std::min<uint32_t>(need + 1, 64);
-      while (count < target && added < want && !full) {
-        const uint32_t candidate = static_cast<uint32_t>(NextRandom() % n);
-        if (std::find(picked, picked + count, candidate) != picked + count) continue;
-        picked[count++] = candidate;
-        try_add((*holders)[candidate]);
-      }
-    }
+    fp->set_chunks_have(chunks_have);
   }
   return absl::OkStatus();
 }

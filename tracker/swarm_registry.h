@@ -13,8 +13,9 @@
 // - A peer that has not announced for 2x the announce interval expires:
 //   every call first drops expired peers (O(1) when none expired: peers sit
 //   in a list ordered by last announce).
-// - Caps: `max_peers` and `max_files_per_peer` (RESOURCE_EXHAUSTED past them,
-//   changing nothing).
+// - Caps: `max_peers`, `max_files_per_peer`, `max_files` (distinct files)
+//   and `max_holdings` (peer-file pairs) (RESOURCE_EXHAUSTED past them,
+//   changing nothing). Together they bound memory: see tracker/README.md.
 //
 // Memory: about 150 bytes per peer holding one file, hash tables included
 // (measured by tests/bench/tracker_bench at 100,000 peers): compact records,
@@ -56,6 +57,13 @@ struct RegistryLimits {
   uint32_t max_peers = 1'000'000;
   // Files one peer may offer.
   uint32_t max_files_per_peer = 1'000;
+  // Distinct files (swarms) known tracker-wide. An announce that would add
+  // files past it fails as a whole (RESOURCE_EXHAUSTED); announces of known
+  // files still succeed.
+  uint32_t max_files = 1'000'000;
+  // (peer, file) pairs tracker-wide: the sum over peers of the files each
+  // offers. Bounds memory that max_peers x max_files_per_peer would not.
+  uint64_t max_holdings = 10'000'000;
   // Peers announce this often; they expire after twice this.
   absl::Duration announce_interval = absl::Seconds(60);
   // Page size when a request asks for 0, and the most a page may hold.
@@ -117,6 +125,8 @@ class SwarmRegistry final : public SwarmStore {
 
   size_t CountPeers() const override { return peer_index_.size(); }
   size_t CountFiles() const override { return file_index_.size(); }
+  // (peer, file) pairs registered.
+  uint64_t CountHoldings() const { return holdings_; }
   absl::Duration announce_interval() const override { return limits_.announce_interval; }
   const RegistryLimits& limits() const { return limits_; }
 
@@ -226,6 +236,7 @@ class SwarmRegistry final : public SwarmStore {
   std::vector<uint32_t> free_files_;
   absl::flat_hash_map<RootHash, uint32_t> file_index_;
   absl::flat_hash_map<uint64_t, std::string> other_endpoints_;  // by peer id
+  uint64_t holdings_ = 0;
 };
 
 }  // namespace pytorrent::tracker

@@ -149,10 +149,14 @@ void UdpServer::Run(DatagramHandler& handler) {
       if (replies > 1) {
         // Replies to one client back to back: it then drains them in one
         // wake-up instead of being woken again for each interleaved reply.
-        std::stable_sort(
-            out_msgs.begin(), out_msgs.begin() + replies, [](const mmsghdr& a, const mmsghdr& b) {
-              return std::memcmp(a.msg_hdr.msg_name, b.msg_hdr.msg_name, sizeof(sockaddr_in6)) < 0;
-            });
+        // Stable without std::stable_sort's per-call heap buffer: ties keep
+        // arrival order, which the reply buffers' addresses record.
+        std::sort(out_msgs.begin(), out_msgs.begin() + replies,
+                  [](const mmsghdr& a, const mmsghdr& b) {
+                    const int c =
+                        std::memcmp(a.msg_hdr.msg_name, b.msg_hdr.msg_name, sizeof(sockaddr_in6));
+                    return c != 0 ? c < 0 : a.msg_hdr.msg_iov < b.msg_hdr.msg_iov;
+                  });
       }
       int sent = 0;
       while (sent < replies) {

@@ -57,6 +57,40 @@ TEST(CliFormatTest, ProgressBar) {
   EXPECT_EQ(RenderProgressBar(v, 0).substr(0, 3), "[#]");
 }
 
+TEST(CliFormatTest, Elapsed) {
+  EXPECT_EQ(FormatElapsed(absl::ZeroDuration()), "0.0s");
+  EXPECT_EQ(FormatElapsed(absl::Milliseconds(-5)), "0.0s");
+  EXPECT_EQ(FormatElapsed(absl::Milliseconds(420)), "0.4s");
+  EXPECT_EQ(FormatElapsed(absl::Milliseconds(8'299)), "8.2s");
+  EXPECT_EQ(FormatElapsed(absl::Milliseconds(59'999)), "59.9s");
+  EXPECT_EQ(FormatElapsed(absl::Seconds(65)), "1:05");
+  EXPECT_EQ(FormatElapsed(absl::Seconds(3723)), "1:02:03");
+}
+
+TEST(CliFormatTest, AverageRateIsBytesOverElapsed) {
+  EXPECT_EQ(AverageRate({.bytes = 20'000'000, .elapsed = absl::Seconds(8)}), 2'500'000u);
+  EXPECT_EQ(AverageRate({.bytes = 1'000, .elapsed = absl::Milliseconds(250)}), 4'000u);
+  EXPECT_EQ(AverageRate({.bytes = 1'000, .elapsed = absl::ZeroDuration()}), 0u);
+  // No overflow for huge files.
+  EXPECT_EQ(AverageRate({.bytes = 1ULL << 62, .elapsed = absl::Seconds(1)}), 1ULL << 62);
+  EXPECT_EQ(AverageRate({.bytes = ~0ULL, .elapsed = absl::Microseconds(1)}), ~0ULL);
+}
+
+TEST(CliFormatTest, FinishedBarShowsAverageRateAndElapsedNotTheLastInstant) {
+  // What the node reports at completion: rate, ETA and seeders all 0.
+  ProgressView done{.bytes_done = 20'000'000, .size_bytes = 20'000'000, .seeders = 0};
+  EXPECT_EQ(RenderFinishedBar(done, {.bytes = 20'000'000, .elapsed = absl::Milliseconds(8'000)}, 4),
+            "[####]  100.0%  avg 2.50 MB/s  took 8.0s");
+  EXPECT_EQ(RenderFinishedBar(done, {.bytes = 20'000'000, .elapsed = absl::Seconds(125)}, 4),
+            "[####]  100.0%  avg 160.0 kB/s  took 2:05");
+  EXPECT_EQ(RenderFinishedBar(done, {.bytes = 0, .elapsed = absl::ZeroDuration()}, 4),
+            "[####]  100.0%  avg --  took 0.0s");
+  // A final snapshot that lags its size still shows a full bar.
+  done.bytes_done = 0;
+  EXPECT_EQ(RenderFinishedBar(done, {.bytes = 5, .elapsed = absl::Seconds(1)}, 4),
+            "[####]  100.0%  avg 5 B/s  took 1.0s");
+}
+
 TEST(CliFormatTest, ProgressBarNeverWrapsTheTerminal) {
   EXPECT_EQ(ProgressBarWidth(200, 0), 40);
   EXPECT_EQ(ProgressBarWidth(80, 0), 26);
@@ -71,6 +105,10 @@ TEST(CliFormatTest, ProgressBarNeverWrapsTheTerminal) {
     for (int prefix : {0, 10, 16}) {
       const int width = ProgressBarWidth(columns, prefix);
       EXPECT_LT(static_cast<int>(DisplayWidth(RenderProgressBar(worst, width))) + prefix, columns)
+          << columns << " " << prefix;
+      const DownloadSummary slow{.bytes = ~0ULL, .elapsed = absl::Hours(99)};
+      EXPECT_LT(static_cast<int>(DisplayWidth(RenderFinishedBar(worst, slow, width))) + prefix,
+                columns)
           << columns << " " << prefix;
     }
   }

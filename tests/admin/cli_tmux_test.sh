@@ -188,7 +188,11 @@ if [ "$FAKE" = 1 ]; then
   wait_for_re '\[#+-+\] +[0-9]+\.[0-9]%  [0-9.]+ MB/s  ETA 0:0[0-9]  seeders 2'
 fi
 wait_for "Download complete: $NAME" $((2 * WAIT_S))
-screen | grep -qE '\[#+\] +100\.0%' || fail "full bar at the end"
+# The finished bar: average rate over the whole download and how long it
+# took, not the last instant's "0 B/s  ETA --:--  seeders 0".
+screen | grep -qE '\[#+\] +100\.0%  avg [0-9.]+ [kMG]?B/s  took [0-9]+(\.[0-9]s|:[0-9]{2})' ||
+  fail "finished bar with average rate and elapsed time"
+if screen | grep -qF 'ETA --:--'; then fail "finished bar still shows the last instant"; fi
 if [ -n "$SHA" ]; then
   wait_for "SHA-256 (verified): $SHA"
 else

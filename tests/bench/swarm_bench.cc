@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -123,19 +124,31 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--dir", dir, "Work folder (default: a fresh one under $TEST_TMPDIR or /tmp)");
   app.add_flag("--keep", keep, "Keep the work folder");
+  std::string leecher_binary = "peer/peer";
+  app.add_option("--leecher-binary", leecher_binary,
+                 "Peer binary for the leecher (A/B runs of two builds); default the runfile")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   uint64_t size = 0;
   if (!ParseSize(size_text, size)) return Fail("--size must look like 256MiB or 1GiB");
   signal(SIGPIPE, SIG_IGN);
 
-  if (dir.empty()) {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/swarm_bench.", ::getpid());
-  }
   std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  std::filesystem::create_directories(dir, ec);
+  if (dir.empty()) {
+    // mkdtemp, not the pid: sandboxed runs in parallel reuse pids.
+    const char* tmp = std::getenv("TEST_TMPDIR");
+    std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/swarm_bench.XXXXXX");
+    if (::mkdtemp(pattern.data()) == nullptr) return Fail("mkdtemp failed");
+    dir = pattern;
+  } else {
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::create_directories(dir, ec);
+  }
 
+  // Removes the work folder on every exit path (unless --keep).
+  absl::Cleanup remove_dir = [&] {
+    if (!keep) std::filesystem::remove_all(dir, ec);
+  };
   double ceiling = Sha256CeilingMBps(ceiling_mib << 20);
 
   std::string name = "bench.bin";
@@ -166,19 +179,8 @@ int main(int argc, char** argv) {
   // The leecher, reaped with wait4 for its CPU time and peak RSS.
   std::string leecher_home = dir + "/leecher";
   std::filesystem::create_directories(leecher_home, ec);
-  std::string admin_dir = absl::StrCat("/tmp/ptbench.", ::getpid());
-  std::filesystem::create_directories(admin_dir, ec);
-  std::vector<std::string> args = {"peer/peer",
-                                   "--home",
-                                   leecher_home,
-                                   "--tracker",
-                                   addr,
-                                   "--download",
-                                   name,
-                                   "--log-level",
-                                   "warn",
-                                   "--admin-socket",
-                                   admin_dir + "/admin.sock"};
+  std::vector<std::string> args = {leecher_binary, "--home", leecher_home,  "--tracker", addr,
+                                   "--download",   name,     "--log-level", "warn"};
   std::vector<char*> argv_child;
   for (auto& a : args) argv_child.push_back(a.data());
   argv_child.push_back(nullptr);
@@ -202,7 +204,6 @@ int main(int argc, char** argv) {
   auto result = LastJsonLineWith(ReadFile(out_path), "state");
   for (auto& s : seeder_processes) s->Stop();
   (*tracker)->Stop();
-  std::filesystem::remove_all(admin_dir, ec);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || result["state"] != "COMPLETED") {
     return Fail(absl::StrCat("leecher failed: ", ReadFile(out_path)));
   }
@@ -215,7 +216,6 @@ int main(int argc, char** argv) {
   double cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec +
                usage.ru_stime.tv_usec / 1e6;
   double rss_mib = usage.ru_maxrss / 1024.0;
-  if (!keep) std::filesystem::remove_all(dir, ec);
   std::printf(
       "{\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"leecher_cpu_s\":%.3f,"
       "\"leecher_peak_rss_mib\":%.1f,\"sha256_ceiling_mb_per_s\":%.1f,\"sha256_ok\":%s,"

@@ -1,10 +1,18 @@
 // Load generator for the tracker: starts the real tracker binary on
 // 127.0.0.1 (port 0), registers --peers simulated peers spread over --swarms
 // files, then for --seconds keeps every client thread busy with pipelined
-// announce + get_file_peers pairs (sendmmsg/recvmmsg, --window requests in
-// flight per thread). Prints one JSON line:
-//   {"announces_per_s":…, "p50_us":…, "p99_us":…, "errors":…,
-//    "tracker_peak_rss_mib":…, ...}
+// requests (sendmmsg/recvmmsg, --window requests in flight per thread).
+//
+// A simulated peer's cycle, as in a BEP 15 load test (opentracker's): one
+// `connect` per connection-id lifetime per client socket, then announces
+// that carry `peers_for_root_hash` for the peer's swarm, so each announce is
+// one datagram whose reply lists up to 10 of the swarm's peers. With
+// --separate-get-peers the old mix runs instead: a plain announce followed
+// by a separate get_file_peers datagram (every --get-peers-every announces).
+//
+// Prints one JSON line:
+//   {"announces_per_s":…, "datagrams_per_s":…, "p50_us":…, "p99_us":…,
+//    "errors":…, "tracker_peak_rss_mib":…, "bytes_per_peer":…, ...}
 //
 //   bazel run -c opt //tests/bench:tracker_bench --
 //       --seconds=10 --clients=4 --swarms=10000 --peers=100000
@@ -53,14 +61,25 @@ struct Config {
   bool batch_sched = false;
   int io_threads = 1;
   bool pin = false;
-  // One get_file_peers after every Nth announce (1: after each; 0: never).
+  // Old two-datagram mix: plain announces plus a get_file_peers after every
+  // Nth announce (1: after each; 0: never). Off: announces carry
+  // peers_for_root_hash.
+  bool separate_get_peers = false;
   int get_peers_every = 1;
+  // Peers asked for per swarm query.
+  int max_peers = 10;
 };
 
 struct ThreadResult {
   uint64_t announces = 0;
+  // Replies matched to a request (announce or get_file_peers).
   uint64_t requests = 0;
+  // Connects sent during the load (id renewals).
+  uint64_t connects = 0;
   uint64_t errors = 0;
+  // Sampled replies (1 in 64, fully parsed) and the peers they listed.
+  uint64_t sampled_replies = 0;
+  uint64_t sampled_peers = 0;
   std::vector<uint32_t> latencies_ns;
 };
 
@@ -109,6 +128,8 @@ class Client {
       pytorrent::v1::TrackerResponse reply;
       if (n > 0 && reply.ParseFromArray(buf, static_cast<int>(n)) && reply.has_connect()) {
         connection_id_ = reply.connect().connection_id();
+        // Renew at 90% of the id's lifetime, as tracker_client does.
+        renew_at_ns_ = NowNs() + int64_t{reply.connect().lifetime_seconds()} * 900'000'000;
         return true;
       }
     }
@@ -121,7 +142,7 @@ class Client {
     Drive(result, /*register_only=*/true, INT64_MAX, nullptr);
   }
 
-  // Announce + get_file_peers pairs until `end_ns`.
+  // The measured load until `end_ns`.
   void Load(int64_t end_ns, ThreadResult* result) {
     next_peer_ = first_peer_;
     Drive(result, /*register_only=*/false, end_ns, &result->latencies_ns);
@@ -129,7 +150,7 @@ class Client {
 
  private:
   static constexpr size_t kBufBytes = 1500;
-  enum Kind : uint8_t { kAnnounce, kGetFilePeers };
+  enum Kind : uint8_t { kAnnounce, kGetFilePeers, kAnnounceWithPeers };
   struct Slot {
     bool busy = false;
     uint32_t txid = 0;
@@ -167,9 +188,17 @@ class Client {
       r.set_transaction_id(~uint32_t{0});
       pytorrent::v1::GetFilePeersRequest* g = r.mutable_get_file_peers();
       g->set_root_hash(RootHash(swarm));
-      g->set_max_peers(10);
+      g->set_max_peers(static_cast<uint32_t>(config_.max_peers));
       g->set_exclude_peer_id(static_cast<uint64_t>(peer) + 1);
       get_peers_.push_back(r.SerializeAsString());
+      if (!config_.separate_get_peers) {
+        // The announce again, asking for its swarm's peers in the reply.
+        pytorrent::v1::TrackerRequest with_peers;
+        with_peers.ParseFromString(announces_.back());
+        with_peers.mutable_announce()->set_peers_for_root_hash(RootHash(swarm));
+        with_peers.mutable_announce()->set_max_peers(static_cast<uint32_t>(config_.max_peers));
+        announces_with_peers_.push_back(with_peers.SerializeAsString());
+      }
     }
   }
 
@@ -189,16 +218,19 @@ class Client {
       s.peer = pending_get_peer_;
       pending_get_peer_ = -1;
     } else {
-      s.kind = kAnnounce;
+      s.kind = config_.separate_get_peers ? kAnnounce : kAnnounceWithPeers;
       s.peer = next_peer_++;
       if (next_peer_ >= last_peer_) next_peer_ = first_peer_;
-      if (config_.get_peers_every > 0 && ++announce_count_ % config_.get_peers_every == 0) {
+      if (config_.separate_get_peers && config_.get_peers_every > 0 &&
+          ++announce_count_ % config_.get_peers_every == 0) {
         pending_get_peer_ = s.peer;  // its get_file_peers goes next
       }
     }
     s.txid = (++sequence_ << 8) | static_cast<uint32_t>(i);
-    const std::string& bytes =
-        (s.kind == kAnnounce ? announces_ : get_peers_)[static_cast<size_t>(s.peer - first_peer_)];
+    const std::vector<std::string>& table = s.kind == kAnnounce       ? announces_
+                                            : s.kind == kGetFilePeers ? get_peers_
+                                                                      : announces_with_peers_;
+    const std::string& bytes = table[static_cast<size_t>(s.peer - first_peer_)];
     uint8_t* buf = send_bufs_.data() + i * kBufBytes;
     std::memcpy(buf, bytes.data(), bytes.size());
     // Layout: 0x09 <connection_id: 8 bytes LE> 0x15 <transaction_id: 4 bytes LE> ...
@@ -231,11 +263,20 @@ class Client {
     bool done = false;
     size_t busy = 0;
     for (;;) {
-      const int64_t now = NowNs();
+      int64_t now = NowNs();
+      if (now >= renew_at_ns_ && !done && now < end_ns) {
+        // The connection id is about to expire: drain, then connect again.
+        if (busy == 0) {
+          if (!Connect()) ++result->errors;
+          ++result->connects;
+          now = NowNs();
+        }
+      }
       const bool stopping = done || now >= end_ns;
+      const bool draining = now >= renew_at_ns_;
       // Fill free slots.
       to_send.clear();
-      if (!stopping) {
+      if (!stopping && !draining) {
         for (size_t i = 0; i < w && !done; ++i) {
           if (slots_[i].busy) continue;
           const size_t n = Build(i, register_only, &done);
@@ -289,8 +330,15 @@ class Client {
         ++result->requests;
         if (is_error) {
           ++result->errors;
-        } else if (s.kind == kAnnounce) {
+        } else if (s.kind != kGetFilePeers) {
           ++result->announces;
+          if (s.kind == kAnnounceWithPeers && (txid >> 8) % 64 == 0 &&
+              reply_.ParseFromArray(recv_bufs_.data() + static_cast<size_t>(k) * kBufBytes,
+                                    static_cast<int>(in[k].msg_len))) {
+            // Check now and then that the reply does list the swarm's peers.
+            ++result->sampled_replies;
+            result->sampled_peers += static_cast<uint64_t>(reply_.announce().peers_size());
+          }
         }
         if (latencies != nullptr) {
           latencies->push_back(
@@ -320,9 +368,11 @@ class Client {
   uint64_t announce_count_ = 0;
   uint32_t sequence_ = 0;
   uint64_t connection_id_ = 0;
+  int64_t renew_at_ns_ = INT64_MAX;
   std::vector<Slot> slots_;
   std::vector<uint8_t> send_bufs_, recv_bufs_;
-  std::vector<std::string> announces_, get_peers_;  // by peer - first_peer_
+  // By peer - first_peer_.
+  std::vector<std::string> announces_, get_peers_, announces_with_peers_;
   pytorrent::v1::TrackerResponse reply_;
 };
 
@@ -368,9 +418,15 @@ int main(int argc, char** argv) {
   app.add_option("--tracker", config.tracker, "Tracker binary (runfiles path)");
   app.add_option("--io-threads", config.io_threads, "Tracker I/O threads (its --io-threads)")
       ->check(CLI::Range(1, 64));
+  app.add_flag("--separate-get-peers", config.separate_get_peers,
+               "Old two-datagram mix: plain announces plus separate get_file_peers requests "
+               "(default: each announce asks for its swarm's peers in the reply, as BEP 15)");
   app.add_option("--get-peers-every", config.get_peers_every,
-                 "Send get_file_peers after every Nth announce (1: each, 0: never)")
+                 "With --separate-get-peers: a get_file_peers after every Nth announce "
+                 "(1: each, 0: never)")
       ->check(CLI::Range(0, 1'000'000));
+  app.add_option("--max-peers", config.max_peers, "Peers asked for per swarm query")
+      ->check(CLI::Range(1, 64));
   app.add_flag("--pin", config.pin,
                "Pin the tracker to CPU 0 and the client threads to the other CPUs");
   app.add_flag("--batch-sched,!--no-batch-sched", config.batch_sched,
@@ -390,7 +446,7 @@ int main(int argc, char** argv) {
         {.binary = config.tracker,
          .dir = dir,
          .args = {"--max-peers", std::to_string(config.peers + 16), "--announce-interval-s", "3600",
-                  "--log-level", "warn"}});
+                  "--io-threads", std::to_string(config.io_threads), "--log-level", "warn"}});
     if (!tracker.ok()) {
       std::cerr << "cannot start tracker: " << tracker.status() << "\n";
       return 1;
@@ -459,6 +515,7 @@ int main(int argc, char** argv) {
     const double bench_cpu = CpuSeconds(getpid()) - self_cpu_before;
 
     uint64_t announces = 0, requests = 0, errors = 0, reg_errors = 0, reg_announces = 0;
+    uint64_t connects = 0, sampled_replies = 0, sampled_peers = 0;
     std::vector<uint32_t> all;
     for (int c = 0; c < config.clients; ++c) {
       announces += load[c].announces;
@@ -466,6 +523,9 @@ int main(int argc, char** argv) {
       errors += load[c].errors;
       reg_errors += reg[c].errors;
       reg_announces += reg[c].announces;
+      connects += load[c].connects;
+      sampled_replies += load[c].sampled_replies;
+      sampled_peers += load[c].sampled_peers;
       all.insert(all.end(), load[c].latencies_ns.begin(), load[c].latencies_ns.end());
     }
     std::sort(all.begin(), all.end());
@@ -477,22 +537,25 @@ int main(int argc, char** argv) {
     };
     const int tracker_exit = (*tracker)->Stop();
     if (tracker_exit != 0) exit_code = 1;
-    // One JSON line; the first five keys are the contract, the rest explain.
+    // One JSON line; the first keys are the contract, the rest explain.
+    const double bytes_per_peer = static_cast<double>(registered_rss_kib - idle_rss_kib) * 1024.0 /
+                                  static_cast<double>(std::max<uint64_t>(1, reg_announces));
     std::string json = absl::StrFormat(
-        "{\"announces_per_s\":%.0f, \"p50_us\":%.1f, \"p99_us\":%.1f, \"errors\":%d, "
-        "\"tracker_peak_rss_mib\":%.1f",
-        static_cast<double>(announces) / elapsed, pct(0.50), pct(0.99), errors + reg_errors,
-        static_cast<double>(peak_kib) / 1024.0);
-    absl::StrAppendFormat(&json, ", \"requests_per_s\":%.0f",
-                          static_cast<double>(requests) / elapsed);
+        "{\"announces_per_s\":%.0f, \"datagrams_per_s\":%.0f, \"p50_us\":%.1f, "
+        "\"p99_us\":%.1f, \"errors\":%d, \"tracker_peak_rss_mib\":%.1f, "
+        "\"bytes_per_peer\":%.0f",
+        static_cast<double>(announces) / elapsed,
+        static_cast<double>(requests + connects) / elapsed, pct(0.50), pct(0.99),
+        errors + reg_errors, static_cast<double>(peak_kib) / 1024.0, bytes_per_peer);
+    absl::StrAppendFormat(&json, ", \"mode\":\"%s\", \"peers_per_reply\":%.1f",
+                          config.separate_get_peers ? "separate_get_peers" : "announce_with_peers",
+                          static_cast<double>(sampled_peers) /
+                              static_cast<double>(std::max<uint64_t>(1, sampled_replies)));
     absl::StrAppendFormat(&json, ", \"registered_peers\":%d, \"register_errors\":%d", reg_announces,
                           reg_errors);
     absl::StrAppendFormat(&json, ", \"register_s\":%.2f", reg_seconds);
     absl::StrAppendFormat(&json, ", \"tracker_idle_rss_mib\":%.1f",
                           static_cast<double>(idle_rss_kib) / 1024.0);
-    absl::StrAppendFormat(&json, ", \"bytes_per_peer\":%.0f",
-                          static_cast<double>(registered_rss_kib - idle_rss_kib) * 1024.0 /
-                              static_cast<double>(std::max<uint64_t>(1, reg_announces)));
     absl::StrAppendFormat(&json, ", \"tracker_cpu_s\":%.2f, \"tracker_cpu_us_per_request\":%.2f",
                           tracker_cpu,
                           tracker_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
@@ -502,7 +565,7 @@ int main(int argc, char** argv) {
         &json, ", \"clients\":%d, \"window\":%d, \"io_threads\":%d, \"batch_sched\":%s",
         config.clients, config.window, config.io_threads, config.batch_sched ? "true" : "false");
     absl::StrAppendFormat(&json, ", \"get_peers_every\":%d, \"tracker_exit\":%d}",
-                          config.get_peers_every, tracker_exit);
+                          config.separate_get_peers ? config.get_peers_every : 0, tracker_exit);
     std::cout << json << std::endl;
   }
   std::error_code ec;

@@ -1,20 +1,38 @@
 #!/bin/bash
-# Runs the tracker benchmark for about a second with few peers so it cannot
-# rot; checks the JSON line, not the speed.
+# Runs the tracker benchmark for about a second with few peers, in both
+# modes, so it cannot rot; checks the JSON line, not the speed.
 set -euo pipefail
-out="$(tests/bench/tracker_bench --seconds=1 --clients=2 --swarms=10 --peers=200 --window=4)"
-echo "$out"
-line="$(echo "$out" | tail -n 1)"
-/usr/bin/python3 - "$line" <<'PY'
+check() {
+  local mode="$1"
+  shift
+  local out line
+  out="$(tests/bench/tracker_bench --seconds=1 --clients=2 --swarms=10 --peers=200 --window=4 "$@")"
+  echo "$out"
+  line="$(echo "$out" | tail -n 1)"
+  /usr/bin/python3 - "$line" "$mode" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
-for key in ("announces_per_s", "p50_us", "p99_us", "errors", "tracker_peak_rss_mib"):
+mode = sys.argv[2]
+for key in ("announces_per_s", "datagrams_per_s", "p50_us", "p99_us", "errors",
+            "tracker_peak_rss_mib", "bytes_per_peer"):
     assert key in r, key
+assert r["mode"] == mode, r
 assert r["announces_per_s"] > 0, r
 assert r["registered_peers"] == 200, r
 assert r["errors"] == 0, r
 assert r["tracker_exit"] == 0, r
 assert 0 < r["p50_us"] <= r["p99_us"], r
 assert r["tracker_peak_rss_mib"] > 0, r
+if mode == "announce_with_peers":
+    # One datagram per announce, and its reply lists the swarm's other
+    # peers (20 per swarm here, at most 10 asked for).
+    assert r["datagrams_per_s"] < 1.01 * r["announces_per_s"] + 10, r
+    assert 5 <= r["peers_per_reply"] <= 10, r
+else:
+    # An announce and a get_file_peers each.
+    assert r["datagrams_per_s"] > 1.9 * r["announces_per_s"], r
 print("ok")
 PY
+}
+check announce_with_peers
+check separate_get_peers --separate-get-peers

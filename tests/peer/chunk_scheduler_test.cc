@@ -53,6 +53,15 @@ TEST(ChunkSchedulerTest, TiesGoToLowestIndexAndResumedChunksAreSkipped) {
   EXPECT_EQ(s.have_count(), 1u);
 }
 
+TEST(ChunkSchedulerTest, RarerChunkBeatsLowerIndexAndEquallyRareGoLowestFirst) {
+  // Chunks 1, 3, 5 have one holder (A), 0, 2, 4 two (A, B): rarity decides
+  // first, then the lowest index among the equally rare.
+  ChunkScheduler s(6, Window(3, 6), 7);
+  AddHolders(s, "212121");
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(1), C(3), C(5)));
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(0), C(2), C(4)));
+}
+
 TEST(ChunkSchedulerTest, PipelineNeverExceedsWindow) {
   ChunkScheduler s(100, Window(4, 6), 7);
   s.AddPeer(kA);

@@ -246,6 +246,123 @@ TEST_F(HandlerTest, ListingsArePagedUnder1200Bytes) {
   EXPECT_EQ(files, 60);
 }
 
+// An announce of peer `p` holding `chunks_have` of the 4-chunk file `root`.
+v1::TrackerRequest SwarmAnnounce(uint64_t connection_id, uint64_t p, const std::string& root,
+                                 uint32_t chunks_have, const std::string& username,
+                                 const std::string& endpoint) {
+  v1::TrackerRequest r;
+  r.set_connection_id(connection_id);
+  r.set_transaction_id(static_cast<uint32_t>(p));
+  v1::AnnounceRequest* a = r.mutable_announce();
+  a->set_peer_id(p);
+  a->set_peer_key(p * 31);
+  a->set_username(username);
+  a->set_chunk_endpoint(endpoint);
+  v1::FileAvailability* f = a->add_files();
+  f->set_name(std::string(250, 'n'));
+  f->set_size_bytes(4 << 18);
+  f->set_chunk_size_bytes(1 << 18);
+  f->set_root_hash(root);
+  f->set_chunks_have(chunks_have);
+  return r;
+}
+
+TEST_F(HandlerTest, AnnounceWithPeersListsSwarmSeedersFirstWithoutSelf) {
+  const uint64_t id = Connect();
+  const std::string root(32, 'r');
+  for (uint64_t p = 1; p <= 6; ++p) {
+    // Peers 1-3 seed (4 of 4 chunks), 4-6 leech (1 chunk).
+    ASSERT_TRUE(Send(SwarmAnnounce(id, p, root, p <= 3 ? 4 : 1, "u" + std::to_string(p),
+                                   "tcp://127.0.0.1:" + std::to_string(7000 + p)))
+                    .has_announce());
+  }
+  v1::TrackerRequest r = SwarmAnnounce(id, 7, root, 4, "seven", "tcp://127.0.0.1:7007");
+  r.mutable_announce()->set_peers_for_root_hash(root);
+  const v1::TrackerResponse reply = Send(r);
+  ASSERT_TRUE(reply.has_announce()) << reply.DebugString();
+  const v1::AnnounceResponse& a = reply.announce();
+  EXPECT_EQ(a.peer_count(), 7u);
+  // Counts include this announce: 1-3 and 7 seed.
+  ASSERT_TRUE(a.has_file());
+  EXPECT_EQ(a.file().root_hash(), root);
+  EXPECT_EQ(a.file().seeders(), 4u);
+  EXPECT_EQ(a.file().leechers(), 3u);
+  ASSERT_EQ(a.peers_size(), 6);
+  std::set<uint64_t> ids;
+  for (int i = 0; i < a.peers_size(); ++i) {
+    const v1::FilePeer& fp = a.peers(i);
+    EXPECT_NE(fp.peer_id(), 7u) << "the announcing peer is left out";
+    ids.insert(fp.peer_id());
+    // Seeders first.
+    EXPECT_EQ(fp.chunks_have(), i < 3 ? 4u : 1u) << i;
+    EXPECT_EQ(fp.chunk_endpoint(), "tcp://127.0.0.1:" + std::to_string(7000 + fp.peer_id()));
+    EXPECT_EQ(fp.username(), "u" + std::to_string(fp.peer_id()));
+  }
+  EXPECT_EQ(ids, (std::set<uint64_t>{1, 2, 3, 4, 5, 6}));
+
+  // max_peers bounds the list.
+  r.mutable_announce()->set_max_peers(2);
+  const v1::TrackerResponse two = Send(r);
+  ASSERT_EQ(two.announce().peers_size(), 2);
+  for (const v1::FilePeer& fp : two.announce().peers()) EXPECT_EQ(fp.chunks_have(), 4u);
+}
+
+TEST_F(HandlerTest, AnnounceWithPeersFitsOneDatagramWithLongFields) {
+  const uint64_t id = Connect();
+  const std::string root(32, 'L');
+  for (uint64_t p = 1; p <= 100; ++p) {
+    // Longest legal usernames (32 bytes) and endpoints (200 bytes).
+    std::string name = std::to_string(p);
+    name = std::string(32 - name.size(), 'x') + name;
+    std::string endpoint = "ipc:///" + std::to_string(p);
+    endpoint += std::string(kMaxEndpointBytes - endpoint.size(), 'e');
+    ASSERT_TRUE(
+        Send(SwarmAnnounce(id, p, root, p % 2 == 0 ? 4 : 2, name, endpoint)).has_announce());
+  }
+  v1::TrackerRequest r = SwarmAnnounce(id, 50, root, 4, std::string(30, 'x') + "50",
+                                       "ipc:///50" + std::string(kMaxEndpointBytes - 9, 'e'));
+  r.mutable_announce()->set_peers_for_root_hash(root);
+  r.mutable_announce()->set_max_peers(1000);
+  const std::string bytes = SendBytes(r.SerializeAsString());
+  ASSERT_LE(bytes.size(), kMaxReplyBytes);
+  v1::TrackerResponse reply;
+  ASSERT_TRUE(reply.ParseFromString(bytes));
+  ASSERT_TRUE(reply.has_announce()) << reply.DebugString();
+  // Each peer takes about 250 bytes: as many as fit, at least a few.
+  EXPECT_GE(reply.announce().peers_size(), 3);
+  EXPECT_EQ(reply.announce().file().seeders(), 50u);
+  EXPECT_EQ(reply.announce().file().leechers(), 50u);
+  for (const v1::FilePeer& fp : reply.announce().peers()) {
+    EXPECT_NE(fp.peer_id(), 50u);
+    EXPECT_EQ(fp.chunks_have(), 4u) << "seeders first, and there are 49 other seeders";
+  }
+}
+
+TEST_F(HandlerTest, AnnounceWithPeersForUnknownFileHasNoPeers) {
+  const uint64_t id = Connect();
+  v1::TrackerRequest r = AnnounceWith(id);
+  r.mutable_announce()->set_peers_for_root_hash(std::string(32, 'u'));
+  const v1::TrackerResponse reply = Send(r);
+  ASSERT_TRUE(reply.has_announce()) << reply.DebugString();
+  EXPECT_EQ(reply.announce().peers_size(), 0);
+  EXPECT_FALSE(reply.announce().has_file());
+  EXPECT_EQ(registry_.CountPeers(), 1u);
+
+  // Without the request field the reply is what it always was.
+  const v1::TrackerResponse plain = Send(AnnounceWith(id));
+  EXPECT_EQ(plain.announce().peers_size(), 0);
+  EXPECT_FALSE(plain.announce().has_file());
+}
+
+TEST_F(HandlerTest, AnnounceWithBadPeersForHashChangesNothing) {
+  const uint64_t id = Connect();
+  v1::TrackerRequest r = AnnounceWith(id);
+  r.mutable_announce()->set_peers_for_root_hash("short");
+  EXPECT_EQ(Send(r).error().code(), v1::TRACKER_ERROR_CODE_MALFORMED);
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+  EXPECT_EQ(Rejects(RejectKind::kInvalidArgument), 1u);
+}
+
 TEST_F(HandlerTest, StatsCountRequestsAndErrors) {
   const uint64_t id = Connect();
   Send(AnnounceWith(id));

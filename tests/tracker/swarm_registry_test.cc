@@ -274,6 +274,57 @@ TEST_F(CappedRegistryTest, FilesPerPeerCap) {
   EXPECT_EQ(registry_.CountFiles(), 2u);
 }
 
+class FileCapRegistryTest : public RegistryTest {
+ protected:
+  FileCapRegistryTest()
+      : RegistryTest({.max_files_per_peer = 10,
+                      .max_files = 3,
+                      .max_holdings = 5,
+                      .announce_interval = absl::Seconds(10)}) {}
+};
+
+TEST_F(FileCapRegistryTest, DistinctFileCap) {
+  ASSERT_TRUE(Announce(Peer(1, "a", {File("x", 1, 4), File("y", 2, 4)})).ok());
+  // Two new files would make four: the whole announce fails, nothing changes.
+  EXPECT_EQ(Announce(Peer(2, "b", {File("x", 1, 4), File("z", 3, 4), File("w", 4, 4)})).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(registry_.CountFiles(), 2u);
+  EXPECT_EQ(registry_.CountPeers(), 1u);
+  EXPECT_EQ(registry_.CountHoldings(), 2u);
+  // Known files are never refused by the file cap; one new file fits.
+  ASSERT_TRUE(Announce(Peer(2, "b", {File("x", 1, 4), File("z", 3, 4)})).ok());
+  EXPECT_EQ(registry_.CountFiles(), 3u);
+  EXPECT_EQ(Announce(Peer(3, "c", {File("w", 4, 4)})).code(), absl::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(Announce(Peer(3, "c", {File("y", 2, 1)})).ok());
+  // When the last holder of a file leaves, its slot is free again.
+  v1::AnnounceRequest drop = Peer(2, "b");
+  drop.add_removed_root_hashes(Root(3));
+  ASSERT_TRUE(Announce(drop).ok());
+  EXPECT_EQ(registry_.CountFiles(), 2u);
+  EXPECT_TRUE(Announce(Peer(3, "c", {File("w", 4, 4)})).ok());
+  EXPECT_EQ(registry_.CountFiles(), 3u);
+}
+
+TEST_F(FileCapRegistryTest, HoldingsCap) {
+  // Holdings so far: a has 2, b has 2 -> 4 of 5.
+  ASSERT_TRUE(Announce(Peer(1, "a", {File("x", 1, 4), File("y", 2, 4)})).ok());
+  ASSERT_TRUE(Announce(Peer(2, "b", {File("x", 1, 4), File("y", 2, 4)})).ok());
+  EXPECT_EQ(registry_.CountHoldings(), 4u);
+  EXPECT_EQ(Announce(Peer(3, "c", {File("x", 1, 4), File("y", 2, 4)})).code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(registry_.CountPeers(), 2u);
+  ASSERT_TRUE(Announce(Peer(3, "c", {File("x", 1, 4)})).ok());
+  EXPECT_EQ(registry_.CountHoldings(), 5u);
+  // Refreshing or replacing without growing is fine at the cap.
+  ASSERT_TRUE(Announce(Peer(1, "a", {File("x", 1, 2)})).ok());
+  v1::AnnounceRequest replace = Peer(2, "b", {File("y", 2, 4)});
+  replace.set_replace_files(true);
+  ASSERT_TRUE(Announce(replace).ok());
+  EXPECT_EQ(registry_.CountHoldings(), 4u);
+  ASSERT_TRUE(registry_.Leave(1, 1007, clock_.Now()).ok());
+  EXPECT_EQ(registry_.CountHoldings(), 2u);
+}
+
 TEST_F(RegistryTest, PagingCoversEveryPeerOnce) {
   for (uint64_t id = 1; id <= 120; ++id) {
     ASSERT_TRUE(Announce(Peer(id, "user" + std::to_string(id))).ok());
@@ -346,6 +397,22 @@ TEST_F(RegistryTest, FilePeersAreBoundedRandomSeedersFirst) {
   ASSERT_TRUE(registry_.GetFilePeers(Root(1), 30, 0, 400, clock_.Now(), &out).ok());
   EXPECT_LE(out.ByteSizeLong(), 400u);
   EXPECT_GT(out.peers_size(), 0);
+  // The registry sizes peers itself: every budget holds, and a page stops
+  // only when the next peer would not fit.
+  for (size_t budget = 60; budget < 1300; budget += 7) {
+    out.Clear();
+    ASSERT_TRUE(registry_.GetFilePeers(Root(1), 64, 0, budget, clock_.Now(), &out).ok());
+    ASSERT_LE(out.ByteSizeLong(), budget);
+    if (out.peers_size() < 40) {
+      v1::GetFilePeersResponse more = out;
+      *more.add_peers() = out.peers_size() > 0 ? out.peers(0) : v1::FilePeer();
+      more.mutable_peers()->rbegin()->set_peer_id(40);  // the longest username
+      more.mutable_peers()->rbegin()->set_username("u40");
+      more.mutable_peers()->rbegin()->set_chunk_endpoint("tcp://127.0.0.1:7040");
+      more.mutable_peers()->rbegin()->set_chunks_have(4);
+      EXPECT_GT(more.ByteSizeLong(), budget - 2) << budget;
+    }
+  }
 }
 
 TEST_F(RegistryTest, EndpointsRoundTrip) {

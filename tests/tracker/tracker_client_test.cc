@@ -132,6 +132,39 @@ TEST(TrackerClientTest, RetriesThroughLoss) {
   EXPECT_EQ(tracker.received(), 4);
 }
 
+TEST(TrackerClientTest, AnnounceCanAskForOneFilesPeers) {
+  ScriptedTracker tracker([](int) { return true; });
+  auto client = Client(tracker.port(), absl::Seconds(2), /*retries=*/3);
+  const std::string root(32, 'z');
+  auto announce = [&](uint64_t id, const std::string& name) {
+    v1::AnnounceRequest a;
+    a.set_peer_id(id);
+    a.set_peer_key(id + 100);
+    a.set_username(name);
+    a.set_chunk_endpoint("tcp://127.0.0.1:" + std::to_string(7000 + id));
+    v1::FileAvailability* f = a.add_files();
+    f->set_name("z.bin");
+    f->set_size_bytes(1 << 20);
+    f->set_chunk_size_bytes(1 << 18);
+    f->set_root_hash(root);
+    f->set_chunks_have(id == 1 ? 4 : 0);
+    return a;
+  };
+  ASSERT_TRUE(client->Announce(announce(1, "seeder")).ok());
+  v1::AnnounceRequest mine = announce(2, "leecher");
+  mine.set_peers_for_root_hash(root);
+  mine.set_max_peers(5);
+  absl::StatusOr<v1::AnnounceResponse> reply = client->Announce(mine);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  ASSERT_EQ(reply->peers_size(), 1);
+  EXPECT_EQ(reply->peers(0).peer_id(), 1u);
+  EXPECT_EQ(reply->peers(0).chunk_endpoint(), "tcp://127.0.0.1:7001");
+  EXPECT_EQ(reply->file().seeders(), 1u);
+  EXPECT_EQ(reply->file().leechers(), 1u);
+  // Three datagrams: connect and two announces; no get_file_peers.
+  EXPECT_EQ(tracker.received(), 3);
+}
+
 TEST(TrackerClientTest, IgnoresStrayAndJunkReplies) {
   ScriptedTracker tracker([](int) { return true; }, /*send_stray=*/true);
   auto client = Client(tracker.port(), absl::Seconds(5), /*retries=*/0);

@@ -249,5 +249,39 @@ TEST(TrackerUdpTest, SharedSecretFileLetsInstancesShareIds) {
       testing::TrackerProcess::Start({.dir = dir + "/d", .args = {"--secret-file", secret}}).ok());
 }
 
+TEST(TrackerUdpTest, MaxFilesFromConfigCapsDistinctFiles) {
+  const std::string dir = TestDir("max_files");
+  const std::string config = dir + "/tracker.conf";
+  {
+    std::ofstream out(config);
+    out << "max_files=2\n";
+  }
+  auto tracker = testing::TrackerProcess::Start({.dir = dir, .args = {"--config", config}});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  auto client = Client((*tracker)->port());
+  ASSERT_NE(client, nullptr);
+
+  v1::AnnounceRequest alice = Announce(1, 111, "alice", "tcp://127.0.0.1:7001");
+  *alice.add_files() = File("a", 'a', 4);
+  *alice.add_files() = File("b", 'b', 4);
+  ASSERT_TRUE(client->Announce(alice).ok());
+  v1::AnnounceRequest bob = Announce(2, 222, "bob", "tcp://127.0.0.1:7002");
+  *bob.add_files() = File("c", 'c', 4);
+  EXPECT_EQ(client->Announce(bob).status().code(), absl::StatusCode::kResourceExhausted);
+  // A known file is fine, and the announce can carry that file's peers.
+  bob.clear_files();
+  *bob.add_files() = File("a", 'a', 0);
+  bob.set_peers_for_root_hash(Hash('a'));
+  absl::StatusOr<v1::AnnounceResponse> reply = client->Announce(bob);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  ASSERT_EQ(reply->peers_size(), 1);
+  EXPECT_EQ(reply->peers(0).username(), "alice");
+  EXPECT_EQ(reply->file().seeders(), 1u);
+  EXPECT_EQ(reply->file().leechers(), 1u);
+  absl::StatusOr<v1::GetStatsResponse> stats = client->GetStats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->files(), 2u);
+}
+
 }  // namespace
 }  // namespace pytorrent
