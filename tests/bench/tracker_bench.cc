@@ -68,6 +68,9 @@ struct Config {
   int get_peers_every = 1;
   // Peers asked for per swarm query.
   int max_peers = 10;
+  // The tracker's --connection-id-window-s (the smoke test shortens it so
+  // clients renew their ids during the run).
+  int id_window_s = 120;
 };
 
 struct ThreadResult {
@@ -427,6 +430,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1'000'000));
   app.add_option("--max-peers", config.max_peers, "Peers asked for per swarm query")
       ->check(CLI::Range(1, 64));
+  app.add_option("--connection-id-window-s", config.id_window_s,
+                 "Tracker connection-id window; clients reconnect at 90% of the lifetime")
+      ->check(CLI::Range(1, 3600));
   app.add_flag("--pin", config.pin,
                "Pin the tracker to CPU 0 and the client threads to the other CPUs");
   app.add_flag("--batch-sched,!--no-batch-sched", config.batch_sched,
@@ -446,7 +452,8 @@ int main(int argc, char** argv) {
         {.binary = config.tracker,
          .dir = dir,
          .args = {"--max-peers", std::to_string(config.peers + 16), "--announce-interval-s", "3600",
-                  "--io-threads", std::to_string(config.io_threads), "--log-level", "warn"}});
+                  "--io-threads", std::to_string(config.io_threads), "--connection-id-window-s",
+                  std::to_string(config.id_window_s), "--log-level", "warn"}});
     if (!tracker.ok()) {
       std::cerr << "cannot start tracker: " << tracker.status() << "\n";
       return 1;
@@ -547,6 +554,7 @@ int main(int argc, char** argv) {
         static_cast<double>(announces) / elapsed,
         static_cast<double>(requests + connects) / elapsed, pct(0.50), pct(0.99),
         errors + reg_errors, static_cast<double>(peak_kib) / 1024.0, bytes_per_peer);
+    absl::StrAppendFormat(&json, ", \"connects_during_load\":%d", connects);
     absl::StrAppendFormat(&json, ", \"mode\":\"%s\", \"peers_per_reply\":%.1f",
                           config.separate_get_peers ? "separate_get_peers" : "announce_with_peers",
                           static_cast<double>(sampled_peers) /

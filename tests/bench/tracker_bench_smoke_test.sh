@@ -36,3 +36,15 @@ PY
 }
 check announce_with_peers
 check separate_get_peers --separate-get-peers
+# Ids live 1-2 s here: every client must renew its id during a 3 s run
+# (connect again at 90% of the lifetime) without a single error.
+out="$(tests/bench/tracker_bench --seconds=3 --clients=2 --swarms=10 --peers=200 --window=4 \
+  --connection-id-window-s=1)"
+echo "$out"
+/usr/bin/python3 - "$(echo "$out" | tail -n 1)" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["errors"] == 0, r
+assert r["connects_during_load"] >= 2, r
+print("ok")
+PY

@@ -26,9 +26,12 @@ using namespace pytorrent::tracker;  // NOLINT: fuzz harness
 struct Harness {
   Harness()
       : now(absl::FromUnixSeconds(1'700'000'000)),
-        registry(
-            {.max_peers = 500, .max_files_per_peer = 50, .announce_interval = absl::Seconds(30)},
-            /*seed=*/1),
+        registry({.max_peers = 500,
+                  .max_files_per_peer = 50,
+                  .max_files = 200,
+                  .max_holdings = 2000,
+                  .announce_interval = absl::Seconds(30)},
+                 /*seed=*/1),
         minter(*ConnectionIdMinter::Create(std::string(kSecretBytes, 'f'), absl::Seconds(120))),
         handler(registry, *minter, now) {
     google::protobuf::SetLogHandler(nullptr);
@@ -51,6 +54,12 @@ size_t HandleChecked(Harness& h, const uint8_t* data, size_t size) {
     if (!reply.ParseFromArray(out, static_cast<int>(n))) __builtin_trap();
   }
   if (h.registry.CountPeers() > 500) __builtin_trap();
+  if (h.registry.CountFiles() > 200 || h.registry.CountHoldings() > 2000) __builtin_trap();
+  // "reply too large" is a bug guard: paging and the registry's own sizing of
+  // peer lists must keep every reply under kMaxReplyBytes.
+  if (h.handler.counters().rejects[static_cast<size_t>(RejectKind::kInternal)] != 0) {
+    __builtin_trap();
+  }
   return n;
 }
 
