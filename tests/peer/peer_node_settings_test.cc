@@ -255,6 +255,8 @@ TEST_F(PeerNodeSettingsTest, IdenticalFilesAreCountedByPath) {
     return PeerIn(*registry_, node->peer_id()).files.count(r) > 0;
   };
   ASSERT_TRUE(WaitFor([&] { return node->ListSharedFiles().files_size() == 3; }));
+  // The announce after that scan: all three roots, the first one included.
+  EXPECT_TRUE(WaitFor([&] { return PeerIn(*registry_, node->peer_id()).files.size() == 3; }));
   EXPECT_TRUE(has(root)) << "b.bin still holds the first root";
 
   // Served from b.bin now: another node downloads the right bytes.
