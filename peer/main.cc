@@ -195,6 +195,7 @@ int main(int argc, char** argv) {
     }
     config.tracker_host = tracker.substr(0, colon);
     config.tracker_port = static_cast<uint16_t>(port);
+    config.tracker_configured = true;
   }
   if (!username.empty()) config.username = username;
   if (!chunk_listen.empty()) config.chunk_listen = chunk_listen;

@@ -49,10 +49,12 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
       return absl::InvalidArgumentError("tracker_host must be 1..253 characters");
     }
     config.tracker_host = value;
+    config.tracker_configured = true;
   }
   if (Lookup(reader, "tracker_port", value)) {
     if (absl::Status s = ParseUnsigned("tracker_port", value, 1, 65535, number); !s.ok()) return s;
     config.tracker_port = static_cast<uint16_t>(number);
+    config.tracker_configured = true;
   }
   if (Lookup(reader, "username", value) && !value.empty()) {
     if (absl::Status s = ValidateUsername(value); !s.ok()) {
@@ -100,8 +102,12 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
 
 std::string FormatPeerConfig(const PeerConfig& config) {
   std::string out = "# PyTorrent peer settings (key=value). Flags override these.\n";
-  absl::StrAppend(&out, "tracker_host=", config.tracker_host, "\n");
-  absl::StrAppend(&out, "tracker_port=", config.tracker_port, "\n");
+  const PeerConfig defaults;
+  if (config.tracker_configured || config.tracker_host != defaults.tracker_host ||
+      config.tracker_port != defaults.tracker_port) {
+    absl::StrAppend(&out, "tracker_host=", config.tracker_host, "\n");
+    absl::StrAppend(&out, "tracker_port=", config.tracker_port, "\n");
+  }
   absl::StrAppend(&out, "username=", config.username, "\n");
   absl::StrAppend(&out, "chunk_listen=", config.chunk_listen, "\n");
   absl::StrAppend(&out, "chunk_size_kib=", config.chunk_size_kib, "\n");

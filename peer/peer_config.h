@@ -25,6 +25,12 @@ namespace pytorrent::peer {
 struct PeerConfig {
   std::string tracker_host = "127.0.0.1";
   uint16_t tracker_port = 6969;
+  // True once a tracker address was configured (a tracker_host or
+  // tracker_port key, the --tracker flag, UpdateSettings). Until then the node
+  // uses the defaults above but reports no tracker address, so the CLI's first
+  // run asks for one. FormatPeerConfig writes the tracker keys only when set
+  // (or when they differ from the defaults).
+  bool tracker_configured = false;
   // Empty until configured; the node then makes one up from its peer id.
   std::string username;
   std::string chunk_listen = "tcp://127.0.0.1:0";

@@ -481,11 +481,6 @@ void PeerNode::TrackerMain() {
           scanned_once_ && (announce_dirty_ || now >= next_announce ||
                             (chunks_dirty_ && now >= last_announce + kChunkAnnounceInterval));
     }
-    for (const std::shared_ptr<TrackerClient>& old : old_trackers) {
-      // Best effort: the old tracker would expire us anyway.
-      absl::Status s = old->Leave(peer_id_, peer_key_);
-      if (!s.ok()) PT_LOG_INFO("leaving the previous tracker: {}", s.ToString());
-    }
     for (const Lookup& lookup : lookups) {
       v1::GetFilePeersRequest request;
       request.set_root_hash(DigestToBytes(lookup.root));
@@ -516,12 +511,20 @@ void PeerNode::TrackerMain() {
       cv_.notify_all();
       next_announce = absl::Now() + (ok ? interval : std::min(interval, absl::Seconds(2)));
       if (!ok) {
-        // Failed: do not spin on the dirty flag, wait for the retry time.
+        // Failed: do not spin on the dirty flag, wait for the retry time;
+        // unless the tracker was switched meanwhile: announce there now.
         std::lock_guard<std::mutex> lock(mu_);
-        announce_dirty_ = false;
+        if (tracker_ == tracker) announce_dirty_ = false;
       }
     } else if (absl::Now() >= next_announce && !scanned_once_) {
       next_announce = absl::Now() + absl::Milliseconds(100);
+    }
+    // After announcing to the new tracker, so an unreachable old one (whose
+    // Leave may take all its retries) does not delay it.
+    for (const std::shared_ptr<TrackerClient>& old : old_trackers) {
+      // Best effort: the old tracker would expire us anyway.
+      absl::Status s = old->Leave(peer_id_, peer_key_);
+      if (!s.ok()) PT_LOG_INFO("leaving the previous tracker: {}", s.ToString());
     }
   }
 }
@@ -631,8 +634,11 @@ v1::PeerStatus PeerNode::GetStatus() {
   status.set_peer_id(peer_id_);
   // Empty until configured, even though the tracker knows a placeholder.
   status.set_username(options_.config.username.empty() ? std::string() : username_);
-  status.set_tracker_address(
-      absl::StrCat(options_.config.tracker_host, ":", options_.config.tracker_port));
+  // Empty until configured, even though the default tracker is used.
+  if (options_.config.tracker_configured) {
+    status.set_tracker_address(
+        absl::StrCat(options_.config.tracker_host, ":", options_.config.tracker_port));
+  }
   status.set_tracker_reachable(tracker_reachable_);
   status.set_chunk_endpoint(chunk_endpoint_);
   uint32_t shared = 0;
@@ -904,8 +910,12 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     current_username = username_;
   }
   if (!request.tracker_host().empty()) next.tracker_host = request.tracker_host();
-  if (request.tracker_port() != 0)
+  if (request.tracker_port() != 0) {
     next.tracker_port = static_cast<uint16_t>(request.tracker_port());
+  }
+  if (!request.tracker_host().empty() || request.tracker_port() != 0) {
+    next.tracker_configured = true;
+  }
   bool tracker_changed = next.tracker_host != options_.config.tracker_host ||
                          next.tracker_port != options_.config.tracker_port;
   bool username_changed = !request.username().empty() && request.username() != current_username;

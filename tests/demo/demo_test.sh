@@ -3,11 +3,11 @@
 # that it reports a verified download.
 set -euo pipefail
 export PYTORRENT_BIN_DIR="$PWD"
-# Unix socket paths are limited to 107 bytes and $TEST_TMPDIR can be longer,
-# so the demo's homes (holding admin sockets) go under a short folder.
-PYTORRENT_DEMO_DIR="$(mktemp -d /tmp/ptdemo.XXXXXX)"
+# The homes (and their admin sockets) live under $TEST_TMPDIR, however long
+# its path: peers bind and the CLI dials through /proc/self/fd/<folder fd>.
+# tools/demo.sh stops every process it started (by PID) when it exits.
+PYTORRENT_DEMO_DIR="$TEST_TMPDIR/demo"
 export PYTORRENT_DEMO_DIR
-trap 'rm -rf "$PYTORRENT_DEMO_DIR"' EXIT
 export PYTORRENT_DEMO_SIZE_MIB=8
 out="$TEST_TMPDIR/demo.out"
 tools/demo.sh </dev/null >"$out" 2>&1 || { cat "$out"; exit 1; }

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "admin/unix_socket_path.h"
 #include "common/sha256.h"
 #include "peer/manifest.h"
 #include "peer/resume_state.h"
@@ -26,12 +27,12 @@ absl::StatusOr<std::unique_ptr<PeerProcess>> PeerProcess::Start(const PeerProces
   std::filesystem::create_directories(options.home + "/state", ec);
   std::string endpoint_file = options.home + "/state/chunk_endpoint";
   std::filesystem::remove(endpoint_file, ec);
-  // Unix socket paths are limited to 107 bytes and $TEST_TMPDIR is long:
-  // the admin socket goes into a short private folder under /tmp.
-  char short_dir[] = "/tmp/ptpeerXXXXXX";
-  if (::mkdtemp(short_dir) == nullptr) return absl::InternalError("mkdtemp failed");
-  std::vector<std::string> args = {options.binary, "--home", options.home, "--admin-socket",
-                                   std::string(short_dir) + "/admin.sock"};
+  // The admin socket is the default HOME/state/admin.sock, however long the
+  // $TEST_TMPDIR path: it is dialled through its folder's fd (admin_target()).
+  absl::StatusOr<admin::UnixSocketPath> socket_path =
+      admin::UnixSocketPath::Open(options.home + "/state/admin.sock");
+  if (!socket_path.ok()) return socket_path.status();
+  std::vector<std::string> args = {options.binary, "--home", options.home};
   args.insert(args.end(), options.args.begin(), options.args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -52,7 +53,7 @@ absl::StatusOr<std::unique_ptr<PeerProcess>> PeerProcess::Start(const PeerProces
     _exit(127);
   }
   auto process = std::unique_ptr<PeerProcess>(new PeerProcess(pid, options.home));
-  process->admin_dir_ = short_dir;
+  process->admin_socket_path_ = std::make_unique<admin::UnixSocketPath>(*std::move(socket_path));
   if (!options.wait_ready) return process;
   const absl::Time deadline = absl::Now() + options.start_timeout;
   while (absl::Now() < deadline) {
@@ -99,11 +100,9 @@ void PeerProcess::Kill9() {
   exit_code_ = -1;
 }
 
-PeerProcess::~PeerProcess() {
-  Kill9();
-  std::error_code ec;
-  std::filesystem::remove_all(admin_dir_, ec);
-}
+PeerProcess::~PeerProcess() { Kill9(); }
+
+std::string PeerProcess::admin_target() const { return admin_socket_path_->GrpcTarget(); }
 
 std::string PeerProcess::Stdout() const { return ReadFile(home_ + "/stdout.txt"); }
 

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "admin/unix_socket_path.h"
 
 namespace pytorrent::testing {
 
@@ -40,8 +41,12 @@ class PeerProcess {
 
   pid_t pid() const { return pid_; }
   const std::string& home() const { return home_; }
-  // The node's gRPC admin socket.
-  std::string admin_socket() const { return admin_dir_ + "/admin.sock"; }
+  // The node's gRPC admin socket, HOME/state/admin.sock (may be longer than
+  // the 107 bytes a socket address holds: dial admin_target()).
+  std::string admin_socket() const { return home_ + "/state/admin.sock"; }
+  // gRPC target for the admin socket, `unix:/proc/self/fd/<fd>/admin.sock`
+  // through its folder kept open by this object; valid in this process.
+  std::string admin_target() const;
   // Waits for the exit; returns its code, or -1 on a signal or timeout
   // (the process is then killed).
   int Wait(absl::Duration timeout);
@@ -57,7 +62,7 @@ class PeerProcess {
   PeerProcess(pid_t pid, std::string home) : pid_(pid), home_(std::move(home)) {}
   pid_t pid_;
   std::string home_;
-  std::string admin_dir_;
+  std::unique_ptr<admin::UnixSocketPath> admin_socket_path_;
   bool reaped_ = false;
   int exit_code_ = -1;
 };

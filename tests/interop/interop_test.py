@@ -9,6 +9,7 @@ peer binaries on 127.0.0.1 (OS-chosen ports, files under $TEST_TMPDIR), then:
   2. calls the peer's PeerAdmin service over its Unix socket with gRPC.
 Every wait is bounded; every process started here is stopped by PID.
 """
+import ctypes
 import hashlib
 import os
 import random
@@ -30,6 +31,16 @@ from proto import tracker_pb2
 CONNECT_MAGIC = 0x41727101980
 TMP = os.environ.get("TEST_TMPDIR", "/tmp")
 DEADLINE_S = 30
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """Runs in each child before exec: SIGKILL it if this test process dies
+    (e.g. killed by Bazel's timeout) before `Swarm.close` could stop it."""
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def wait_for(predicate, what, timeout_s=DEADLINE_S):
@@ -56,14 +67,20 @@ class Swarm:
 
     def __init__(self):
         self.procs = []
-        # Unix socket paths are limited to 107 bytes and $TEST_TMPDIR can be
-        # longer, so the homes (holding admin sockets) go under a short folder.
-        base = TMP if len(TMP) < 48 else "/tmp"
-        self.root = root = tempfile.mkdtemp(prefix="ptinterop.", dir=base)
+        self.state_fd = None
+        self.root = tempfile.mkdtemp(prefix="ptinterop.", dir=TMP)
+        try:
+            self._start(self.root)
+        except BaseException:
+            # setUpClass failed: tearDownClass will not run, stop them here.
+            self.close()
+            raise
+
+    def _start(self, root):
         port_file = os.path.join(root, "tracker.port")
         self.procs.append(subprocess.Popen(
             ["tracker/tracker", "--home", os.path.join(root, "tracker"), "--host", "127.0.0.1",
-             "--port", "0", "--port-file", port_file]))
+             "--port", "0", "--port-file", port_file], preexec_fn=_die_with_parent))
         self.tracker_port = int(wait_for(lambda: read_file(port_file), "tracker port file"))
 
         self.peer_home = os.path.join(root, "peer")
@@ -75,9 +92,15 @@ class Swarm:
         self.procs.append(subprocess.Popen(
             ["peer/peer", "--home", self.peer_home, "--tracker",
              "127.0.0.1:%d" % self.tracker_port, "--username", "pyinterop",
-             "--chunk-listen", "tcp://127.0.0.1:0"]))
+             "--chunk-listen", "tcp://127.0.0.1:0"], preexec_fn=_die_with_parent))
         self.admin_socket = os.path.join(self.peer_home, "state", "admin.sock")
         wait_for(lambda: os.path.exists(self.admin_socket), "peer admin socket")
+        # The socket's path may exceed the 107 bytes a Unix socket address
+        # holds ($TEST_TMPDIR is long): dial it through an fd of its folder.
+        # The fd must stay open as long as a channel may (re)connect.
+        self.state_fd = os.open(os.path.dirname(self.admin_socket),
+                                os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.admin_target = "unix:/proc/self/fd/%d/admin.sock" % self.state_fd
 
     def close(self):
         for proc in self.procs:
@@ -89,6 +112,9 @@ class Swarm:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        if self.state_fd is not None:
+            os.close(self.state_fd)
+            self.state_fd = None
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -183,7 +209,7 @@ class InteropTest(unittest.TestCase):
         self.assertGreaterEqual(reply.get_stats.errors, 1)
 
     def test_peer_admin_over_grpc(self):
-        channel = grpc.insecure_channel("unix:" + self.swarm.admin_socket)
+        channel = grpc.insecure_channel(self.swarm.admin_target)
         stub = admin_pb2_grpc.PeerAdminStub(channel)
         status = stub.GetStatus(admin_pb2.GetStatusRequest(), timeout=10)
         self.assertEqual(status.username, "pyinterop")

@@ -97,8 +97,9 @@ class PeerNodeSettingsTest : public ::testing::Test {
 TEST_F(PeerNodeSettingsTest, NoUsernameUntilConfiguredThenRenamedAtOnceAndSaved) {
   auto node = Start(Options("anon", ""));
   ASSERT_NE(node, nullptr);
-  // The CLI's first run keys on this being empty...
+  // The CLI's first run keys on these being empty...
   EXPECT_EQ(node->GetStatus().username(), "");
+  EXPECT_EQ(node->GetStatus().tracker_address(), "");
   // ...while the tracker knows a placeholder.
   std::string placeholder = PeerIn(*registry_, node->peer_id()).username;
   EXPECT_TRUE(absl::StartsWith(placeholder, "peer-")) << placeholder;
@@ -135,6 +136,26 @@ TEST_F(PeerNodeSettingsTest, NoUsernameUntilConfiguredThenRenamedAtOnceAndSaved)
   EXPECT_EQ(node->UpdateSettings(request).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(PeerConfigTrackerTest, TrackerCountsAsConfiguredOnlyWhenSet) {
+  absl::StatusOr<PeerConfig> bare = ParsePeerConfig("username=x\n");
+  ASSERT_TRUE(bare.ok());
+  EXPECT_FALSE(bare->tracker_configured);
+  // A config written before any tracker was chosen stays "not configured".
+  EXPECT_FALSE(absl::StrContains(FormatPeerConfig(*bare), "tracker_"));
+  absl::StatusOr<PeerConfig> back = ParsePeerConfig(FormatPeerConfig(*bare));
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->tracker_configured);
+  absl::StatusOr<PeerConfig> port_only = ParsePeerConfig("tracker_port=7000\n");
+  ASSERT_TRUE(port_only.ok());
+  EXPECT_TRUE(port_only->tracker_configured);
+  PeerConfig chosen;
+  chosen.tracker_configured = true;  // the default address, chosen explicitly
+  back = ParsePeerConfig(FormatPeerConfig(chosen));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->tracker_configured);
+  EXPECT_EQ(back->tracker_port, 6969);
+}
+
 TEST_F(PeerNodeSettingsTest, UpdateSettingsSwitchesTrackerAtOnce) {
   auto second = std::make_shared<FakeTrackerRegistry>();
   PeerNodeOptions options = Options("mover", "");
@@ -153,7 +174,7 @@ TEST_F(PeerNodeSettingsTest, UpdateSettingsSwitchesTrackerAtOnce) {
   bad.set_tracker_host("nowhere");
   bad.set_tracker_port(7000);
   EXPECT_EQ(node->UpdateSettings(bad).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(node->GetStatus().tracker_address(), "127.0.0.1:6969");
+  EXPECT_EQ(node->GetStatus().tracker_address(), "") << "default tracker, not configured";
 
   v1::UpdateSettingsRequest request;
   request.set_username("dave");

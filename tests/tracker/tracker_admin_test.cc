@@ -46,7 +46,7 @@ TEST(TrackerAdminTest, StatsSwarmsPeersEvict) {
   }
 
   auto channel =
-      grpc::CreateChannel("unix:" + (*tracker)->admin_socket(), grpc::InsecureChannelCredentials());
+      grpc::CreateChannel((*tracker)->admin_target(), grpc::InsecureChannelCredentials());
   auto stub = v1::TrackerAdmin::NewStub(channel);
 
   v1::TrackerStats stats;

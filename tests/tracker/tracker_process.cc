@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "admin/unix_socket_path.h"
 
 namespace pytorrent::testing {
 
@@ -34,9 +35,15 @@ absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
       options.binary, "--home", options.dir + "/home",        "--host",
       "127.0.0.1",    "--port", std::to_string(options.port), "--port-file",
       port_file};
-  char socket_dir[] = "/tmp/pt-tracker-XXXXXX";
-  if (mkdtemp(socket_dir) == nullptr) return absl::InternalError("mkdtemp failed");
-  const std::string admin_socket = std::string(socket_dir) + "/admin.sock";
+  // The admin socket sits in the tracker's home under $TEST_TMPDIR, however
+  // long that path is: clients dial it through admin_target().
+  const std::string socket_dir = options.dir + "/home/state";
+  std::filesystem::create_directories(socket_dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("create ", socket_dir, ": ", ec.message()));
+  absl::StatusOr<admin::UnixSocketPath> socket_path =
+      admin::UnixSocketPath::Open(socket_dir + "/admin.sock");
+  if (!socket_path.ok()) return socket_path.status();
+  const std::string admin_socket = socket_dir + "/admin.sock";
   args.push_back("--admin-socket");
   args.push_back(admin_socket);
   args.insert(args.end(), options.args.begin(), options.args.end());
@@ -54,8 +61,8 @@ absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
     _exit(127);
   }
   auto process = std::unique_ptr<TrackerProcess>(new TrackerProcess(pid, 0));
-  process->socket_dir_ = socket_dir;
   process->admin_socket_ = admin_socket;
+  process->admin_socket_path_ = std::make_unique<admin::UnixSocketPath>(*std::move(socket_path));
   // Wait for the port file (written atomically once the socket is bound),
   // or for the child to die, with a deadline.
   const absl::Time deadline = absl::Now() + options.start_timeout;
@@ -95,10 +102,8 @@ int TrackerProcess::Stop(absl::Duration timeout) {
   return -1;
 }
 
-TrackerProcess::~TrackerProcess() {
-  Stop();
-  std::error_code ec;
-  std::filesystem::remove_all(socket_dir_, ec);
-}
+TrackerProcess::~TrackerProcess() { Stop(); }
+
+std::string TrackerProcess::admin_target() const { return admin_socket_path_->GrpcTarget(); }
 
 }  // namespace pytorrent::testing

@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "admin/unix_socket_path.h"
 
 namespace pytorrent::testing {
 
@@ -42,9 +43,13 @@ class TrackerProcess {
   ~TrackerProcess();
 
   uint16_t port() const { return port_; }
-  // The admin gRPC Unix socket (under a short /tmp folder: TEST_TMPDIR paths
-  // can exceed the 107-byte socket path limit).
+  // The admin gRPC Unix socket, DIR/home/state/admin.sock (may be longer than
+  // the 107 bytes a socket address holds: dial admin_target()).
   const std::string& admin_socket() const { return admin_socket_; }
+  // gRPC target for the admin socket, `unix:/proc/self/fd/<fd>/admin.sock`
+  // through the socket's folder kept open by this object; valid in this
+  // process while it lives.
+  std::string admin_target() const;
   pid_t pid() const { return pid_; }
   // Sends SIGTERM and waits (at most `timeout`) for the exit; returns the
   // exit code, or -1 if it had to be killed or died from a signal.
@@ -54,8 +59,8 @@ class TrackerProcess {
   TrackerProcess(pid_t pid, uint16_t port) : pid_(pid), port_(port) {}
   pid_t pid_;
   uint16_t port_;
-  std::string socket_dir_;
   std::string admin_socket_;
+  std::unique_ptr<admin::UnixSocketPath> admin_socket_path_;
   bool stopped_ = false;
 };
 
