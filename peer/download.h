@@ -27,11 +27,13 @@
 //
 // Not thread-safe: owned by the node's loop thread.
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -100,13 +102,15 @@ struct DownloadOptions {
   absl::Duration progress_interval = absl::Milliseconds(100);
   // A dropped (stalled) peer is not reconnected before this.
   absl::Duration reconnect_backoff = absl::Seconds(30);
-  // Threads that SHA-256-check and write received chunks (off the loop).
-  int verify_workers = 2;
+  // Threads that SHA-256-check and write received chunks (off the loop):
+  // half the cores, 1 to 4 (1 on the 2-core bench machine, where the loop,
+  // the whole-file hasher and the seeders share the other core).
+  int verify_workers = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 4);
   // Verified chunks just ahead of the whole-file hash's position are kept in
   // memory up to this many bytes (plus as much again handed to the hasher
   // and not yet hashed), so the whole-file SHA-256 need not read them back
   // from disk; chunks further ahead are read back.
-  uint64_t hash_reorder_window_bytes = 8ull << 20;
+  uint64_t hash_reorder_window_bytes = 4ull << 20;
 };
 
 class Download {
