@@ -10,16 +10,10 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "peer/errno_status.h"
 
 namespace pytorrent::peer {
 namespace {
-
-absl::Status ErrnoStatus(int error, const std::string& what) {
-  std::string message = absl::StrCat(what, ": ", std::strerror(error));
-  if (error == ENOENT) return absl::NotFoundError(message);
-  if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(message);
-  return absl::InternalError(message);
-}
 
 std::atomic<uint64_t> temp_counter{0};
 

@@ -10,26 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "peer/errno_status.h"
 #include "peer/merkle.h"
 
 namespace pytorrent::peer {
-namespace {
-
-absl::Status ErrnoStatus(int error, const std::string& what) {
-  std::string message = absl::StrCat(what, ": ", std::strerror(error));
-  switch (error) {
-    case ENOENT:
-      return absl::NotFoundError(message);
-    case EACCES:
-    case EPERM:
-      return absl::PermissionDeniedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
-}  // namespace
-
 uint32_t Manifest::ChunkLength(uint32_t chunk) const {
   uint64_t offset = ChunkOffset(chunk);
   if (offset >= size_bytes) return 0;

@@ -11,21 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "peer/errno_status.h"
 
 namespace pytorrent::peer {
-namespace {
-
-absl::Status ErrnoStatus(int error, const std::string& what) {
-  std::string message = absl::StrCat(what, ": ", std::strerror(error));
-  if (error == ENOENT) return absl::NotFoundError(message);
-  if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(message);
-  if (error == ENOSPC || error == EDQUOT) return absl::ResourceExhaustedError(message);
-  if (error == EEXIST) return absl::AlreadyExistsError(message);
-  return absl::InternalError(message);
-}
-
-}  // namespace
-
 PartialFile::~PartialFile() { ::close(fd_); }
 
 absl::StatusOr<std::unique_ptr<PartialFile>> PartialFile::Open(const std::string& path,
