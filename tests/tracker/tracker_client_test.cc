@@ -290,11 +290,13 @@ TEST(TrackerClientTest, ReconnectsWhenTrackerRestartsWithNewSecret) {
 
 TEST(TrackerClientTest, ReconnectsBeforeTheIdExpires) {
   // Ids live 1..2 s here; the client must re-connect on its own after the
-  // advertised lifetime, so the tracker never sees an expired id.
+  // advertised lifetime (it renews at 90% of it), not only after the tracker
+  // rejects an expired id.
   auto tracker = TrackerProcess::Start(
       {.dir = TestDir("expiry_id"), .args = {"--connection-id-window-s", "1"}});
   ASSERT_TRUE(tracker.ok()) << tracker.status();
-  auto client = Client((*tracker)->port(), absl::Milliseconds(200), 5);
+  // No retransmits, so the request count below is exact.
+  auto client = Client((*tracker)->port(), kNoRetransmitTimeout, 2);
   const absl::Time end = absl::Now() + absl::Seconds(3);
   int calls = 0;
   while (absl::Now() < end) {
@@ -304,9 +306,16 @@ TEST(TrackerClientTest, ReconnectsBeforeTheIdExpires) {
   }
   auto stats = client->GetStats();
   ASSERT_TRUE(stats.ok());
-  EXPECT_EQ(stats->errors(), 0u);
-  // More connects than one: requests = calls + 1 + connects.
-  EXPECT_GE(stats->requests(), static_cast<uint64_t>(calls + 1 + 3));
+  // requests = (calls + 1) answered get_stats + connects + rejected requests
+  // (errors), and each rejection costs one reactive re-connect. A request the
+  // scheduler delays by more than the 10% renewal margin (~100 ms here) can
+  // still reach the tracker after its id expired, so errors are not asserted
+  // to be zero; what must hold is that the client renewed on its own.
+  const int64_t connects =
+      static_cast<int64_t>(stats->requests()) - (calls + 1) - static_cast<int64_t>(stats->errors());
+  const int64_t proactive = connects - 1 - static_cast<int64_t>(stats->errors());
+  EXPECT_GE(proactive, 2) << "requests " << stats->requests() << ", errors " << stats->errors()
+                          << ", calls " << calls;
 }
 
 }  // namespace
