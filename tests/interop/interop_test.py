@@ -235,6 +235,47 @@ class InteropTest(unittest.TestCase):
         self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         channel.close()
 
+    def test_share_list_watch_cancel_on_real_node(self):
+        """ShareFile, ListDownloads, WatchDownload and CancelDownload on the real peer."""
+        channel = grpc.insecure_channel(self.swarm.admin_target)
+        stub = admin_pb2_grpc.PeerAdminStub(channel)
+
+        content = random.Random(11).randbytes(70 * 1024)
+        outside = os.path.join(self.swarm.root, "to-share.txt")
+        with open(outside, "wb") as f:
+            f.write(content)
+        shared = stub.ShareFile(admin_pb2.ShareFileRequest(path=outside), timeout=30).file
+        self.assertEqual(shared.name, "to-share.txt")
+        self.assertEqual(shared.file_sha256, hashlib.sha256(content).digest())
+        wait_for(lambda: [f for f in stub.ListSharedFiles(admin_pb2.ListSharedFilesRequest(),
+                                                          timeout=10).files
+                          if f.name == "to-share.txt"], "the shared copy to be listed")
+
+        # Nobody has this root: the download is accepted and waits for peers.
+        root = hashlib.sha256(b"no peer has this file").digest()
+        download_id = stub.StartDownload(admin_pb2.StartDownloadRequest(root_hash=root),
+                                         timeout=30).download_id
+        listed = stub.ListDownloads(admin_pb2.ListDownloadsRequest(), timeout=10).downloads
+        self.assertIn(download_id, [d.download_id for d in listed])
+
+        watch = stub.WatchDownload(
+            admin_pb2.WatchDownloadRequest(download_id=download_id, min_interval_ms=50),
+            timeout=30)
+        first = next(watch)  # the full snapshot comes first
+        self.assertEqual(first.download_id, download_id)
+        self.assertEqual(first.root_hash, root)
+        stub.CancelDownload(admin_pb2.CancelDownloadRequest(download_id=download_id), timeout=10)
+        last = first
+        for last in watch:  # the stream ends after the terminal state
+            pass
+        self.assertEqual(last.state, admin_pb2.DOWNLOAD_STATE_CANCELLED)
+
+        with self.assertRaises(grpc.RpcError) as caught:
+            stub.CancelDownload(admin_pb2.CancelDownloadRequest(download_id=987654321),
+                                timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.NOT_FOUND)
+        channel.close()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
