@@ -135,6 +135,31 @@ absl::Status ValidateFile(const v1::FileAvailability& f) {
   return absl::OkStatus();
 }
 
+// One page of a listing: walks slots from `*index` (left at the first slot
+// not consumed), appending a message for each slot `wanted` accepts, filled by
+// `fill`. Stops after `want` messages, kMaxScanPerPage slots, or when the next
+// message would push the encoded page past `max_bytes` (that slot is left for
+// the next page).
+template <typename Message, typename Wanted, typename Fill>
+void FillPage(uint32_t end, uint32_t want, size_t max_bytes, uint32_t* index,
+              google::protobuf::RepeatedPtrField<Message>* out, Wanted wanted, Fill fill) {
+  size_t used = 0;
+  uint32_t added = 0;
+  for (uint32_t scanned = 0; *index < end && added < want && scanned < kMaxScanPerPage;
+       ++*index, ++scanned) {
+    if (!wanted(*index)) continue;
+    Message* message = out->Add();
+    fill(*index, message);
+    const size_t bytes = RepeatedElementBytes(message->ByteSizeLong());
+    if (used + bytes > max_bytes) {
+      out->RemoveLast();
+      break;
+    }
+    used += bytes;
+    ++added;
+  }
+}
+
 }  // namespace
 
 size_t SwarmRegistry::SlotHash::operator()(uint32_t slot) const {
@@ -584,27 +609,17 @@ absl::Status SwarmRegistry::ListPeers(const PageRequest& page, absl::Time now,
   if (absl::Status s = ParseToken(page.token, 'p', end, &index); !s.ok()) return s;
   const uint32_t want = std::min(page.page_size == 0 ? limits_.default_page_size : page.page_size,
                                  limits_.max_page_size);
-  size_t used = 0;
-  uint32_t added = 0;
-  uint32_t scanned = 0;
-  for (; index < end && added < want && scanned < kMaxScanPerPage; ++index, ++scanned) {
-    const Peer& p = peers_[index];
-    if (p.id == 0) continue;
-    v1::PeerInfo* info = out->Add();
-    info->set_peer_id(p.id);
-    info->set_username(p.username);
-    EndpointBuffer buf;
-    const std::string_view endpoint = EndpointOf(p, buf);
-    info->set_chunk_endpoint(endpoint.data(), endpoint.size());
-    info->set_file_count(static_cast<uint32_t>(p.files.size()));
-    const size_t bytes = RepeatedElementBytes(info->ByteSizeLong());
-    if (used + bytes > page.max_bytes) {
-      out->RemoveLast();
-      break;
-    }
-    used += bytes;
-    ++added;
-  }
+  FillPage(
+      end, want, page.max_bytes, &index, out, [&](uint32_t i) { return peers_[i].id != 0; },
+      [&](uint32_t i, v1::PeerInfo* info) {
+        const Peer& p = peers_[i];
+        info->set_peer_id(p.id);
+        info->set_username(p.username);
+        EndpointBuffer buf;
+        const std::string_view endpoint = EndpointOf(p, buf);
+        info->set_chunk_endpoint(endpoint.data(), endpoint.size());
+        info->set_file_count(static_cast<uint32_t>(p.files.size()));
+      });
   if (index < end) *next_token = MakeToken('p', index);
   return absl::OkStatus();
 }
@@ -635,22 +650,10 @@ absl::Status SwarmRegistry::SearchFiles(std::string_view query, const PageReques
   if (absl::Status s = ParseToken(page.token, 'f', end, &index); !s.ok()) return s;
   const uint32_t want = std::min(page.page_size == 0 ? limits_.default_page_size : page.page_size,
                                  limits_.max_page_size);
-  size_t used = 0;
-  uint32_t added = 0;
-  uint32_t scanned = 0;
-  for (; index < end && added < want && scanned < kMaxScanPerPage; ++index, ++scanned) {
-    const File& f = files_[index];
-    if (!f.live || !ContainsIgnoreCase(f.name, lower)) continue;
-    v1::FileSummary* summary = out->Add();
-    FillSummary(f, summary);
-    const size_t bytes = RepeatedElementBytes(summary->ByteSizeLong());
-    if (used + bytes > page.max_bytes) {
-      out->RemoveLast();
-      break;
-    }
-    used += bytes;
-    ++added;
-  }
+  FillPage(
+      end, want, page.max_bytes, &index, out,
+      [&](uint32_t i) { return files_[i].live && ContainsIgnoreCase(files_[i].name, lower); },
+      [&](uint32_t i, v1::FileSummary* summary) { FillSummary(files_[i], summary); });
   if (index < end) *next_token = MakeToken('f', index);
   return absl::OkStatus();
 }
