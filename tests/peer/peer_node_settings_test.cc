@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "peer/peer_node.h"
 #include "tests/peer/fake_tracker_client.h"
+#include "tests/peer/stable_file.h"
 
 namespace pytorrent::peer {
 namespace {
@@ -47,20 +48,9 @@ class PeerNodeSettingsTest : public ::testing::Test {
     registry_ = std::make_shared<FakeTrackerRegistry>();
   }
 
-  // Writes a shared file (mtime in the past, so it is stable at once).
+  // Writes a random shared file, stable at once.
   std::string Write(const std::string& node, const std::string& name, size_t size, int seed) {
-    std::string dir = base_ + "/" + node + "/user/shared_files";
-    std::filesystem::create_directories(dir);
-    std::mt19937 rng(seed);
-    std::string data(size, '\0');
-    for (auto& c : data) c = static_cast<char>(rng());
-    std::string temp = base_ + "/" + name + ".tmp";
-    std::ofstream(temp, std::ios::binary) << data;
-    struct timespec t = {::time(nullptr) - 60 - seed, 0};
-    struct timespec times[2] = {t, t};
-    ::utimensat(AT_FDCWD, temp.c_str(), times, 0);
-    std::filesystem::rename(temp, dir + "/" + name);
-    return data;
+    return WriteStableFile(base_ + "/" + node + "/user/shared_files", name, size, seed);
   }
 
   PeerNodeOptions Options(const std::string& node, const std::string& username) {

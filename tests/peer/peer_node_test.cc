@@ -13,6 +13,7 @@
 
 #include "gtest/gtest.h"
 #include "tests/peer/fake_tracker_client.h"
+#include "tests/peer/stable_file.h"
 
 namespace pytorrent::peer {
 namespace {
@@ -33,18 +34,9 @@ class PeerNodeTest : public ::testing::Test {
     registry_ = std::make_shared<FakeTrackerRegistry>();
   }
 
-  // Writes a random shared file (mtime in the past, so it is stable at once).
+  // Writes a random shared file, stable at once.
   std::string Share(const std::string& node, const std::string& name, size_t size, int seed) {
-    std::string dir = base_ + "/" + node + "/user/shared_files";
-    std::filesystem::create_directories(dir);
-    std::mt19937 rng(seed);
-    std::string data(size, '\0');
-    for (auto& c : data) c = static_cast<char>(rng());
-    std::ofstream(dir + "/" + name, std::ios::binary) << data;
-    struct timespec t = {::time(nullptr) - 60, 0};
-    struct timespec times[2] = {t, t};
-    ::utimensat(AT_FDCWD, (dir + "/" + name).c_str(), times, 0);
-    return data;
+    return WriteStableFile(base_ + "/" + node + "/user/shared_files", name, size, seed);
   }
 
   std::unique_ptr<PeerNode> Start(const std::string& node) {
