@@ -7,11 +7,15 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "peer/chunk_digest.h"
 
 namespace pytorrent::peer {
 namespace {
 
 std::atomic<uint64_t> next_endpoint{0};
+
+// Jobs one worker takes in one go: 8 default chunks are 2 MiB, 128 blocks.
+constexpr size_t kMaxBatchJobs = 8;
 
 absl::Status WriteAll(int fd, uint64_t offset, const uint8_t* data, size_t length) {
   size_t done = 0;
@@ -81,28 +85,46 @@ void ChunkVerifier::Run(zmq::context_t& context) {
   zmq::socket_t push(context, zmq::socket_type::push);
   push.set(zmq::sockopt::linger, 0);
   push.connect(endpoint_);
-  Sha256 hasher;  // one EVP context per worker, reused for every chunk
+  ChunkDigester digester;  // this worker's own hashing state
+  std::vector<Job> batch;
+  std::vector<absl::Span<const uint8_t>> spans;
+  std::vector<Sha256Digest> digests;
+  std::vector<Result> done;
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
     if (stopping_) return;
-    Job job = std::move(jobs_.front());
-    jobs_.pop_front();
-    lock.unlock();
-    Result result;
-    result.tag = job.tag;
-    result.chunk = job.chunk;
-    result.offset = job.offset;
-    const uint8_t* bytes = static_cast<const uint8_t*>(job.data.data());
-    hasher.Update(absl::MakeConstSpan(bytes, job.data.size()));
-    if (hasher.Finish() != job.expected) {
-      result.status = absl::DataLossError("chunk failed its SHA-256 check");
-    } else {
-      result.status = WriteAll(fd_, job.offset, bytes, job.data.size());
+    // Take what is queued (up to kMaxBatchJobs): one multi-buffer pass over
+    // all of it, one lock round trip and one wake-up for the loop.
+    batch.clear();
+    while (!jobs_.empty() && batch.size() < kMaxBatchJobs) {
+      batch.push_back(std::move(jobs_.front()));
+      jobs_.pop_front();
     }
-    result.data = std::move(job.data);
+    lock.unlock();
+    spans.clear();
+    for (const Job& job : batch) {
+      spans.emplace_back(static_cast<const uint8_t*>(job.data.data()), job.data.size());
+    }
+    digests.resize(batch.size());
+    digester.DigestChunks(spans, absl::MakeSpan(digests));
+    done.clear();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Job& job = batch[i];
+      Result result;
+      result.tag = job.tag;
+      result.chunk = job.chunk;
+      result.offset = job.offset;
+      if (digests[i] != job.expected) {
+        result.status = absl::DataLossError("chunk failed its SHA-256 check");
+      } else {
+        result.status = WriteAll(fd_, job.offset, spans[i].data(), spans[i].size());
+      }
+      result.data = std::move(job.data);
+      done.push_back(std::move(result));
+    }
     lock.lock();
-    results_.push_back(std::move(result));
+    for (Result& r : done) results_.push_back(std::move(r));
     bool wake = !wake_sent_;
     wake_sent_ = true;
     if (wake) {

@@ -6,8 +6,10 @@
 // digest and, if they match, written with one positioned write. Results come
 // back in completion order; the loop learns of them through `wake_socket()`
 // (an inproc PULL it polls beside the peer sockets) and collects them with
-// TakeResults(). Each worker owns one OpenSSL EVP context (STYLE.md §5) and
-// its own inproc PUSH socket, so no ZeroMQ socket is shared between threads.
+// TakeResults(). A worker takes every queued job at once (up to a few) and
+// digests them in one multi-buffer pass (peer/chunk_digest.h). Each worker
+// owns its hashing state and its own inproc PUSH socket, so no ZeroMQ socket
+// is shared between threads.
 //
 // Memory: jobs hold the received ZeroMQ frames, and the download submits
 // only chunks it requested, so the queue is bounded by the credit windows.

@@ -1,5 +1,7 @@
 #include "peer/download.h"
 
+#include "peer/chunk_digest.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -209,13 +211,15 @@ void Download::InitStorage(absl::Time now) {
     }
     // Recover chunks written after the last save: hash what is on disk.
     scratch_.resize(manifest_->chunk_size_bytes);
+    ChunkDigester digester;
     for (uint32_t c = 0; c < count; ++c) {
       if (resume_->Test(c)) continue;
       uint32_t length = manifest_->ChunkLength(c);
       if (!file_->Read(manifest_->ChunkOffset(c), absl::MakeSpan(scratch_.data(), length)).ok()) {
         continue;
       }
-      if (Sha256::Of(absl::MakeConstSpan(scratch_.data(), length)) == manifest_->chunk_hashes[c]) {
+      if (digester.DigestChunk(absl::MakeConstSpan(scratch_.data(), length)) ==
+          manifest_->chunk_hashes[c]) {
         resume_->Set(c);
       }
     }

@@ -6,14 +6,20 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "peer/chunk_digest.h"
 #include "peer/errno_status.h"
 #include "peer/merkle.h"
 
 namespace pytorrent::peer {
+
+// Every chunk is a whole, aligned subtree of 16 KiB Merkle blocks.
+static_assert(kMinChunkSizeBytes % kMerkleBlockBytes == 0);
 uint32_t Manifest::ChunkLength(uint32_t chunk) const {
   uint64_t offset = ChunkOffset(chunk);
   if (offset >= size_bytes) return 0;
@@ -57,23 +63,34 @@ absl::StatusOr<Manifest> BuildManifest(const std::string& path, const std::strin
                                                    kMaxChunkCount, "; use a larger chunk size"));
   }
   ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  manifest.chunk_hashes.reserve(count);
-  std::unique_ptr<uint8_t[]> buffer(new uint8_t[chunk_size_bytes]);
+  manifest.chunk_hashes.resize(count);
+  // Read a window of whole chunks at a time (at least 1 MiB, so small
+  // chunks still fill the multi-buffer hasher's lanes), feed it to the
+  // whole-file hash, and digest its chunks in one batch.
+  const uint64_t window_chunks = std::max<uint64_t>(1, (1u << 20) / chunk_size_bytes);
+  const uint64_t window_bytes = window_chunks * chunk_size_bytes;
+  std::unique_ptr<uint8_t[]> buffer(new uint8_t[window_bytes]);
+  std::vector<absl::Span<const uint8_t>> chunks;
+  chunks.reserve(window_chunks);
+  ChunkDigester digester;
   Sha256 whole;
-  for (uint64_t chunk = 0; chunk < count; ++chunk) {
-    uint32_t length = manifest.ChunkLength(static_cast<uint32_t>(chunk));
-    uint64_t offset = chunk * chunk_size_bytes;
-    uint32_t done = 0;
+  for (uint64_t first = 0; first < count; first += window_chunks) {
+    const uint64_t offset = first * chunk_size_bytes;
+    const uint64_t length = std::min<uint64_t>(window_bytes, manifest.size_bytes - offset);
+    uint64_t done = 0;
     while (done < length) {
       ssize_t n = ::pread(fd, buffer.get() + done, length - done, offset + done);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return ErrnoStatus(errno, absl::StrCat("read ", path));
       if (n == 0) return absl::AbortedError(path + " shrank while being hashed");
-      done += static_cast<uint32_t>(n);
+      done += static_cast<uint64_t>(n);
     }
-    absl::Span<const uint8_t> bytes(buffer.get(), length);
-    whole.Update(bytes);
-    manifest.chunk_hashes.push_back(Sha256::Of(bytes));
+    whole.Update(absl::MakeConstSpan(buffer.get(), length));
+    chunks.clear();
+    for (uint64_t at = 0; at < length; at += chunk_size_bytes) {
+      chunks.emplace_back(buffer.get() + at, std::min<uint64_t>(chunk_size_bytes, length - at));
+    }
+    digester.DigestChunks(chunks, absl::MakeSpan(&manifest.chunk_hashes[first], chunks.size()));
   }
   struct stat after {};
   if (::fstat(fd, &after) != 0 || after.st_size != st.st_size ||

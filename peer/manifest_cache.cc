@@ -8,7 +8,7 @@
 namespace pytorrent::peer {
 namespace {
 
-constexpr std::string_view kMagic = "PTMC0001";
+constexpr std::string_view kMagic = "PTMC0002";  // 0002: 16 KiB Merkle leaves
 // A manifest is at most 8 MiB; the entry adds the path and a few integers.
 constexpr uint64_t kMaxEntryBytes = 9 * 1024 * 1024;
 

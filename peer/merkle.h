@@ -4,18 +4,26 @@
 // The binary SHA-256 Merkle tree whose root identifies a file.
 //
 // Normative definition (the tracker and other languages rebuild it exactly):
-//   - Level 0 (the leaves) is the list of chunk digests, SHA-256 of each
-//     chunk's bytes, in chunk order. Leaves are used as they are (no prefix).
+//   - Level 0 (the leaves) is the list of block digests: the file is cut
+//     into 16 KiB blocks (BEP 52's leaf size; the last block may be
+//     shorter) and each leaf is SHA-256 of one block's bytes, in file order.
+//     Leaves are used as they are (no prefix).
 //   - Each higher level pairs the nodes of the level below left to right:
 //       parent = SHA-256(0x01 || left || right)          (65 bytes hashed)
-//     The 0x01 prefix separates interior nodes from leaves (RFC 6962 style).
+//     The 0x01 prefix marks interior nodes (RFC 6962 style).
 //   - Odd levels: when a level has an odd number of nodes, its last node has
 //     no partner and is PROMOTED unchanged to the next level (it is neither
 //     duplicated nor hashed alone). Duplicating would let two different leaf
 //     lists share a root (the Bitcoin CVE-2012-2459 ambiguity).
-//   - The root is the single node of the top level. One chunk: the root is
-//     that chunk's digest. Zero chunks (an empty file): the root is
-//     SHA-256 of the empty string.
+//   - The root is the single node of the top level. A file of one block:
+//     the root is SHA-256 of the file. An empty file: SHA-256 of the empty
+//     string.
+//   - Chunks: a chunk (a power-of-two size >= 16 KiB) covers an aligned run
+//     of blocks; its digest (a manifest's chunk hash) is the root of the
+//     subtree over its blocks by the same rules (peer/chunk_digest.h). A
+//     chunk is a complete subtree, and the last chunk's partial one promotes
+//     exactly as the whole tree does, so MerkleRoot(chunk digests) ==
+//     MerkleRoot(block digests): the functions below take chunk digests.
 //
 // Example:
 //   Sha256Digest root = MerkleRoot(manifest.chunk_hashes);

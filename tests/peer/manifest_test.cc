@@ -3,6 +3,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "peer/merkle.h"
@@ -45,6 +46,34 @@ TEST(ManifestTest, BuildHashesEveryChunkAndWholeFileInOnePass) {
   }
   EXPECT_EQ(m->file_sha256, Sha256::Of(data));
   EXPECT_EQ(m->root, MerkleRoot(m->chunk_hashes));
+}
+
+// Larger chunks span several 16 KiB Merkle blocks: each chunk hash is the
+// root over its blocks' SHA-256, and the file root is the tree over every
+// block, spelled out here with OpenSSL alone. Files larger than the 1 MiB
+// hashing window and window-sized chunks are both covered.
+TEST(ManifestTest, ChunkHashesAreRootsOverSixteenKibBlocks) {
+  for (uint32_t chunk_size : {64u * 1024, 1024u * 1024, 4u * 1024 * 1024}) {
+    std::string data = RandomBytes(5 * 1024 * 1024 + 12345, chunk_size);
+    std::string path = WriteTemp("blocks.bin", data);
+    absl::StatusOr<Manifest> m = BuildManifest(path, "blocks.bin", chunk_size);
+    ASSERT_TRUE(m.ok()) << m.status();
+    std::vector<Sha256Digest> blocks;
+    for (size_t offset = 0; offset < data.size(); offset += 16 * 1024) {
+      blocks.push_back(Sha256::Of(std::string_view(data).substr(offset, 16 * 1024)));
+    }
+    EXPECT_EQ(m->root, MerkleRoot(blocks)) << chunk_size;
+    EXPECT_EQ(m->root, MerkleRoot(m->chunk_hashes)) << chunk_size;
+    const size_t per_chunk = chunk_size / (16 * 1024);
+    for (uint32_t i = 0; i < m->chunk_count(); ++i) {
+      size_t first = i * per_chunk;
+      size_t count = std::min(per_chunk, blocks.size() - first);
+      EXPECT_EQ(m->chunk_hashes[i],
+                MerkleRoot(absl::MakeConstSpan(blocks.data() + first, count)))
+          << chunk_size << " chunk " << i;
+    }
+    EXPECT_EQ(m->file_sha256, Sha256::Of(data));
+  }
 }
 
 TEST(ManifestTest, EmptyFileHasNoChunks) {
