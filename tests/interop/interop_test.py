@@ -43,11 +43,15 @@ def _die_with_parent():
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def merkle_root(content):
-    """The file root: leaves are SHA-256 of each 16 KiB block; interior nodes
-    SHA-256(0x01 || left || right); a level's odd last node is promoted."""
-    level = [hashlib.sha256(content[i:i + 16384]).digest()
-             for i in range(0, len(content), 16384)]
+BLOCK_BYTES = 16 * 1024
+
+
+def merkle_root_of(leaves):
+    """The Merkle root over a list of 32-byte digests (proto/wire.proto,
+    peer/merkle.h): interior nodes SHA-256(0x01 || left || right); a level's
+    odd last node is promoted unchanged; one leaf is its own root; no leaves
+    give SHA-256 of the empty string."""
+    level = list(leaves)
     if not level:
         return hashlib.sha256(b"").digest()
     while len(level) > 1:
@@ -55,6 +59,15 @@ def merkle_root(content):
                  if i + 1 < len(level) else level[i]
                  for i in range(0, len(level), 2)]
     return level[0]
+
+
+def merkle_root(content):
+    """The root over SHA-256 of each 16 KiB block of `content` (the last
+    block may be shorter). For a whole file this is its root hash; for one
+    chunk it is the chunk's digest in a manifest (a one-block chunk: its
+    plain SHA-256)."""
+    return merkle_root_of(hashlib.sha256(content[i:i + BLOCK_BYTES]).digest()
+                          for i in range(0, len(content), BLOCK_BYTES))
 
 
 def wait_for(predicate, what, timeout_s=DEADLINE_S):
@@ -77,9 +90,13 @@ def read_file(path):
 
 
 class Swarm:
-    """The real tracker and one real peer, stopped in `close`."""
+    """The real tracker and one real peer sharing `content` as `name`
+    (started with `peer_args` added), stopped in `close`."""
 
-    def __init__(self):
+    def __init__(self, name="interop.bin", content=None, peer_args=()):
+        self.name = name
+        self.content = random.Random(7).randbytes(300 * 1024) if content is None else content
+        self.peer_args = list(peer_args)
         self.procs = []
         self.state_fd = None
         self.root = tempfile.mkdtemp(prefix="ptinterop.", dir=TMP)
@@ -100,13 +117,13 @@ class Swarm:
         self.peer_home = os.path.join(root, "peer")
         shared = os.path.join(self.peer_home, "user", "shared_files")
         os.makedirs(shared, exist_ok=True)
-        self.content = random.Random(7).randbytes(300 * 1024)
-        with open(os.path.join(shared, "interop.bin"), "wb") as f:
+        with open(os.path.join(shared, self.name), "wb") as f:
             f.write(self.content)
         self.procs.append(subprocess.Popen(
             ["peer/peer", "--home", self.peer_home, "--tracker",
              "127.0.0.1:%d" % self.tracker_port, "--username", "pyinterop",
-             "--chunk-listen", "tcp://127.0.0.1:0"], preexec_fn=_die_with_parent))
+             "--chunk-listen", "tcp://127.0.0.1:0"] + self.peer_args,
+            preexec_fn=_die_with_parent))
         self.admin_socket = os.path.join(self.peer_home, "state", "admin.sock")
         wait_for(lambda: os.path.exists(self.admin_socket), "peer admin socket")
         # The socket's path may exceed the 107 bytes a Unix socket address
