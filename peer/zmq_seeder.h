@@ -8,10 +8,15 @@
 // the requester then receives `Have` for chunks this node verifies later);
 // `ChunkRequest` with `ChunkData` + one raw frame read with pread into a
 // buffer handed to ZeroMQ without a copy; `Cancel` drops a queued request.
-// Unknown files/chunks get a `Reject`. Garbage (bad frame count, oversized
-// or unparsable header, unexpected kind) is counted and answered with
-// REJECT_REASON_MALFORMED; it never crashes the seeder. More than
-// `max_queued_per_peer` unanswered requests from one peer get NO_CREDIT.
+// Unknown files/chunks get a `Reject`. Garbage (bad frame count, unparsable
+// header, unexpected kind) is counted and answered with
+// REJECT_REASON_MALFORMED; a header over 64 KiB makes ZeroMQ close that
+// connection (maxmsgsize) before the seeder sees it. Nothing crashes the
+// seeder. Replies to one peer queue up to its send high-water mark (128
+// messages); a peer that stops reading gets later requests dropped
+// unanswered (it times them out). With the test-only throttle, requests
+// wait in a queue here instead, and more than `max_queued_per_peer` of them
+// from one peer get NO_CREDIT.
 //
 // Example:
 //   auto seeder = ZmqSeeder::Bind(context, "tcp://127.0.0.1:0", catalog, {});
