@@ -1,7 +1,5 @@
 #include "peer/download.h"
 
-#include "peer/chunk_digest.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -10,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "peer/chunk_digest.h"
 
 namespace pytorrent::peer {
 

@@ -32,6 +32,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "peer/chunk_digest.h"
 #include "tests/integration/peer_process.h"
 #include "tests/tracker/tracker_process.h"
 
@@ -223,8 +224,12 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"leecher_cpu_s\":%.3f,"
       "\"leecher_peak_rss_mib\":%.1f,\"sha256_ceiling_mb_per_s\":%.1f,\"sha256_ok\":%s,"
-      "\"seeders\":%d,\"chunk_size_kib\":%u,\"leecher_wall_s\":%.3f}\n",
+      "\"seeders\":%d,\"chunk_size_kib\":%u,\"leecher_wall_s\":%.3f,"
+      "\"ratio_to_ceiling\":%.3f,\"leecher_cpu_s_per_gib\":%.3f,\"chunk_digest_engine\":\"%s\"}\n",
       static_cast<unsigned long long>(size), seconds, static_cast<double>(size) / 1e6 / seconds,
-      cpu, rss_mib, ceiling, sha_ok ? "true" : "false", seeders, chunk_kib, wall);
+      cpu, rss_mib, ceiling, sha_ok ? "true" : "false", seeders, chunk_kib, wall,
+      static_cast<double>(size) / 1e6 / seconds / ceiling,
+      cpu / (static_cast<double>(size) / (1ull << 30)),
+      std::string(pytorrent::peer::ChunkDigester().engine_name()).c_str());
   return sha_ok ? 0 : 1;
 }

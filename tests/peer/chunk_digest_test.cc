@@ -29,8 +29,8 @@ absl::Span<const uint8_t> Span(const std::vector<uint8_t>& v, size_t offset, siz
 Sha256Digest ReferenceDigest(absl::Span<const uint8_t> chunk) {
   std::vector<Sha256Digest> leaves;
   for (size_t offset = 0; offset < chunk.size(); offset += kMerkleBlockBytes) {
-    leaves.push_back(
-        Sha256::Of(chunk.subspan(offset, std::min<size_t>(kMerkleBlockBytes, chunk.size() - offset))));
+    leaves.push_back(Sha256::Of(
+        chunk.subspan(offset, std::min<size_t>(kMerkleBlockBytes, chunk.size() - offset))));
   }
   return MerkleRoot(leaves);
 }
@@ -60,10 +60,10 @@ TEST(ChunkDigestTest, EveryEngineMatchesTheReferenceAtAwkwardLengths) {
   ChunkDigester best;
   ChunkDigester openssl(ChunkDigester::Engine::kOpenSsl);
   std::printf("engine: %s\n", std::string(best.engine_name()).c_str());
-  for (size_t length : {size_t{1}, size_t{55}, size_t{56}, size_t{63}, size_t{64}, size_t{65},
-                        size_t{16383}, size_t{16384}, size_t{16385}, size_t{5 * 16384 + 7},
-                        size_t{15 * 16384}, size_t{16 * 16384}, size_t{17 * 16384 + 1},
-                        size_t{256 * 1024 - 1}, size_t{1024 * 1024}, data.size()}) {
+  for (size_t length :
+       {size_t{1}, size_t{55}, size_t{56}, size_t{63}, size_t{64}, size_t{65}, size_t{16383},
+        size_t{16384}, size_t{16385}, size_t{5 * 16384 + 7}, size_t{15 * 16384}, size_t{16 * 16384},
+        size_t{17 * 16384 + 1}, size_t{256 * 1024 - 1}, size_t{1024 * 1024}, data.size()}) {
     for (size_t offset : {size_t{0}, size_t{1}, size_t{13}}) {
       if (offset + length > data.size()) continue;
       absl::Span<const uint8_t> chunk = Span(data, offset, length);
@@ -82,8 +82,9 @@ TEST(ChunkDigestTest, HashBlocksGivesEachLeafInOrder) {
   ASSERT_EQ(blocks.size(), 38u);
   for (size_t i = 0; i < blocks.size(); ++i) {
     size_t offset = i * kMerkleBlockBytes;
-    EXPECT_EQ(blocks[i],
-              Sha256::Of(Span(data, offset, std::min<size_t>(kMerkleBlockBytes, data.size() - offset))))
+    EXPECT_EQ(
+        blocks[i],
+        Sha256::Of(Span(data, offset, std::min<size_t>(kMerkleBlockBytes, data.size() - offset))))
         << i;
   }
 }
@@ -133,8 +134,8 @@ TEST(ChunkDigestTest, FileRootIsTheSameOverChunksOrBlocks) {
 TEST(ChunkDigestTest, NeverReadsPastTheEndOfTheChunk) {
   const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
   const size_t usable = 64 * page;
-  void* map = ::mmap(nullptr, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                     -1, 0);
+  void* map =
+      ::mmap(nullptr, usable + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(map, MAP_FAILED);
   uint8_t* base = static_cast<uint8_t*>(map);
   ASSERT_EQ(::mprotect(base + usable, page, PROT_NONE), 0);

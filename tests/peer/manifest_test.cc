@@ -68,8 +68,7 @@ TEST(ManifestTest, ChunkHashesAreRootsOverSixteenKibBlocks) {
     for (uint32_t i = 0; i < m->chunk_count(); ++i) {
       size_t first = i * per_chunk;
       size_t count = std::min(per_chunk, blocks.size() - first);
-      EXPECT_EQ(m->chunk_hashes[i],
-                MerkleRoot(absl::MakeConstSpan(blocks.data() + first, count)))
+      EXPECT_EQ(m->chunk_hashes[i], MerkleRoot(absl::MakeConstSpan(blocks.data() + first, count)))
           << chunk_size << " chunk " << i;
     }
     EXPECT_EQ(m->file_sha256, Sha256::Of(data));
