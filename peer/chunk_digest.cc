@@ -5,6 +5,7 @@
 #define NO_COMPAT_IMB_API_053
 #include <intel-ipsec-mb.h>
 
+#include <atomic>
 #include <cstring>
 #include <string>
 
@@ -92,36 +93,42 @@ const char* ArchName(uint32_t arch) {
 }  // namespace
 
 struct ChunkDigester::MultiBuffer {
-  // The best manager for this CPU (AVX-512: 16 lanes; otherwise SHA-NI
-  // with 2 lanes when the CPU has it, or SSE/AVX lanes).
-  MgrPtr wide;
-  // SSE manager (SHA-NI, 2 lanes) for the tail of a batch that would leave
-  // most of the wide manager's lanes empty. Null unless `wide` is AVX-512.
-  MgrPtr narrow;
+  // The best manager for this CPU: AVX-512 (16 lanes) or, without it,
+  // SHA-NI with 2 lanes when the CPU has it, or SSE/AVX lanes.
+  MgrPtr mgr;
+  // AVX-512 lanes are slow one by one (~0.36 GB/s each here): a tail of
+  // fewer than half a group goes to OpenSSL (one stream at ~2 GB/s)
+  // instead. (A second, SHA-NI manager for tails would cost ~1.3 MiB of
+  // resident memory per digester; at the default chunk size only a file's
+  // last chunk has a tail.)
+  bool wide = false;
   std::string name;
 };
 
+namespace {
+std::atomic<ChunkDigester::Engine> process_default{ChunkDigester::Engine::kMultiBuffer};
+}  // namespace
+
+void ChunkDigester::SetProcessDefault(Engine engine) {
+  process_default.store(engine == Engine::kProcessDefault ? Engine::kMultiBuffer : engine);
+}
+
 ChunkDigester::ChunkDigester(Engine engine) {
+  if (engine == Engine::kProcessDefault) engine = process_default.load();
   if (engine == Engine::kOpenSsl) return;
   auto multi = std::make_unique<MultiBuffer>();
-  multi->wide.reset(alloc_mb_mgr(0));
-  if (multi->wide == nullptr) return;
-  init_mb_mgr_auto(multi->wide.get(), nullptr);
-  if (imb_get_errno(multi->wide.get()) != 0) {
+  multi->mgr.reset(alloc_mb_mgr(0));
+  if (multi->mgr == nullptr) return;
+  init_mb_mgr_auto(multi->mgr.get(), nullptr);
+  if (imb_get_errno(multi->mgr.get()) != 0) {
     PT_LOG_INFO("multi-buffer SHA-256 unavailable ({}); hashing with OpenSSL",
-                imb_get_strerror(imb_get_errno(multi->wide.get())));
+                imb_get_strerror(imb_get_errno(multi->mgr.get())));
     return;
   }
-  const uint32_t arch = multi->wide->used_arch;
+  const uint32_t arch = multi->mgr->used_arch;
+  multi->wide = arch == IMB_ARCH_AVX512;
   multi->name = std::string("ipsec-mb ") + ArchName(arch);
-  if ((multi->wide->features & IMB_FEATURE_SHANI) != 0) multi->name += "+sha-ni";
-  if (arch == IMB_ARCH_AVX512) {
-    multi->narrow.reset(alloc_mb_mgr(0));
-    if (multi->narrow != nullptr) {
-      init_mb_mgr_sse(multi->narrow.get());
-      if (imb_get_errno(multi->narrow.get()) != 0) multi->narrow.reset();
-    }
-  }
+  if ((multi->mgr->features & IMB_FEATURE_SHANI) != 0) multi->name += "+sha-ni";
   multi_ = std::move(multi);
 }
 
@@ -150,16 +157,12 @@ void ChunkDigester::Hash(absl::Span<const Block> blocks) {
     RunOpenSsl(blocks);
     return;
   }
-  // The wide manager takes whole groups of lanes (and a tail that fills at
-  // least half a group); the narrow one the rest.
-  size_t wide_count = blocks.size();
-  if (multi_->narrow != nullptr && blocks.size() % kWideLanes < kWideLanes / 2) {
-    wide_count -= blocks.size() % kWideLanes;
+  size_t multi_count = blocks.size();
+  if (multi_->wide && blocks.size() % kWideLanes < kWideLanes / 2) {
+    multi_count -= blocks.size() % kWideLanes;
   }
-  bool ok = RunJobs(multi_->wide.get(), blocks.first(wide_count));
-  if (wide_count < blocks.size()) {
-    ok = RunJobs(multi_->narrow.get(), blocks.subspan(wide_count)) && ok;
-  }
+  bool ok = RunJobs(multi_->mgr.get(), blocks.first(multi_count));
+  RunOpenSsl(blocks.subspan(multi_count));
   if (!ok) {
     PT_LOG_WARN("multi-buffer SHA-256 refused a job; hashing with OpenSSL from now on");
     multi_.reset();

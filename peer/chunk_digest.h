@@ -13,8 +13,9 @@
 // is the largest single cost of a download (see peer/README.md).
 //
 // The multi-buffer engine is used when the library initialises on this CPU;
-// otherwise (or with Engine::kOpenSsl, which the tests use as a reference)
-// each block is hashed with OpenSSL. Both give identical digests.
+// otherwise (or with Engine::kOpenSsl, the tests' reference and the peer's
+// --chunk-hash-engine=openssl) each block is hashed with OpenSSL. Both give
+// identical digests.
 //
 // Example:
 //   ChunkDigester digester;  // one per thread
@@ -48,11 +49,12 @@ struct Block;
 class ChunkDigester {
  public:
   enum class Engine {
-    kBest,     // multi-buffer when available, else OpenSSL
-    kOpenSsl,  // one block at a time with OpenSSL (the reference)
+    kProcessDefault,  // what SetProcessDefault chose (kMultiBuffer unless told)
+    kMultiBuffer,     // multi-buffer when the library supports this CPU, else OpenSSL
+    kOpenSsl,         // one block at a time with OpenSSL (the reference)
   };
 
-  explicit ChunkDigester(Engine engine = Engine::kBest);
+  explicit ChunkDigester(Engine engine = Engine::kProcessDefault);
   ~ChunkDigester();
   ChunkDigester(const ChunkDigester&) = delete;
   ChunkDigester& operator=(const ChunkDigester&) = delete;
@@ -74,6 +76,11 @@ class ChunkDigester {
   // "ipsec-mb avx512", "ipsec-mb sse", ... or "openssl" (for logs and
   // benchmark output).
   std::string_view engine_name() const;
+
+  // The engine of digesters made with kProcessDefault from now on (the
+  // peer's --chunk-hash-engine flag: A/B measurements and a way out should
+  // the library misbehave on some CPU). Thread-safe.
+  static void SetProcessDefault(Engine engine);
 
  private:
   struct MultiBuffer;

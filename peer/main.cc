@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "peer/atomic_file.h"
+#include "peer/chunk_digest.h"
 #include "peer/peer_config.h"
 #include "peer/peer_node.h"
 #include "peer/tracker_client.h"
@@ -167,11 +168,21 @@ int main(int argc, char** argv) {
   app.add_option("--request-timeout-ms", request_timeout_ms,
                  "Chunk request timeout before asking another peer (default 8000)")
       ->check(CLI::Range(100, 600000));
+  std::string chunk_hash_engine = "auto";
+  app.add_option("--chunk-hash-engine", chunk_hash_engine,
+                 "How chunk digests are computed: auto (multi-buffer libipsec-mb when the CPU "
+                 "allows, else OpenSSL) or openssl (one block at a time); same digests either way")
+      ->check(CLI::IsMember({"auto", "openssl"}))
+      ->capture_default_str();
   app.add_flag("--fault-corrupt-chunks", fault_corrupt,
                "TEST ONLY: corrupt every chunk this node serves");
   app.add_option("--fault-throttle-kib-s", fault_throttle_kib_s,
                  "TEST ONLY: serve at most this many KiB/s");
   CLI11_PARSE(app, argc, argv);
+  if (chunk_hash_engine == "openssl") {
+    pytorrent::peer::ChunkDigester::SetProcessDefault(
+        pytorrent::peer::ChunkDigester::Engine::kOpenSsl);
+  }
 
   if (home.empty()) {
     const char* env = std::getenv("HOME");

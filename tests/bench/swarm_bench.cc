@@ -133,6 +133,11 @@ int main(int argc, char** argv) {
   app.add_option("--leecher-binary", leecher_binary,
                  "Peer binary for the leecher (A/B runs of two builds); default the runfile")
       ->capture_default_str();
+  std::string leecher_engine = "auto";
+  app.add_option("--leecher-chunk-hash-engine", leecher_engine,
+                 "The leecher's --chunk-hash-engine (auto or openssl), for A/B runs")
+      ->check(CLI::IsMember({"auto", "openssl"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   uint64_t size = 0;
   if (!ParseSize(size_text, size)) return Fail("--size must look like 256MiB or 1GiB");
@@ -184,8 +189,9 @@ int main(int argc, char** argv) {
   // The leecher, reaped with wait4 for its CPU time and peak RSS.
   std::string leecher_home = dir + "/leecher";
   std::filesystem::create_directories(leecher_home, ec);
-  std::vector<std::string> args = {leecher_binary, "--home", leecher_home,  "--tracker", addr,
-                                   "--download",   name,     "--log-level", "warn"};
+  std::vector<std::string> args = {
+      leecher_binary, "--home", leecher_home,          "--tracker",   addr, "--download", name,
+      "--log-level",  "warn",   "--chunk-hash-engine", leecher_engine};
   std::vector<char*> argv_child;
   for (auto& a : args) argv_child.push_back(a.data());
   argv_child.push_back(nullptr);
@@ -230,6 +236,8 @@ int main(int argc, char** argv) {
       cpu, rss_mib, ceiling, sha_ok ? "true" : "false", seeders, chunk_kib, wall,
       static_cast<double>(size) / 1e6 / seconds / ceiling,
       cpu / (static_cast<double>(size) / (1ull << 30)),
-      std::string(pytorrent::peer::ChunkDigester().engine_name()).c_str());
+      leecher_engine == "openssl"
+          ? "openssl"
+          : std::string(pytorrent::peer::ChunkDigester().engine_name()).c_str());
   return sha_ok ? 0 : 1;
 }

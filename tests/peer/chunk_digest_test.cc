@@ -37,7 +37,7 @@ Sha256Digest ReferenceDigest(absl::Span<const uint8_t> chunk) {
 
 TEST(ChunkDigestTest, OneBlockChunkIsItsPlainSha256) {
   std::vector<uint8_t> data = RandomBytes(kMerkleBlockBytes, 1);
-  for (auto engine : {ChunkDigester::Engine::kBest, ChunkDigester::Engine::kOpenSsl}) {
+  for (auto engine : {ChunkDigester::Engine::kMultiBuffer, ChunkDigester::Engine::kOpenSsl}) {
     ChunkDigester digester(engine);
     EXPECT_EQ(digester.DigestChunk(data), Sha256::Of(absl::MakeConstSpan(data)));
     EXPECT_EQ(digester.DigestChunk(Span(data, 0, 3)), Sha256::Of(Span(data, 0, 3)));
@@ -57,7 +57,7 @@ TEST(ChunkDigestTest, TwoBlocksAreJoinedByTheInteriorRule) {
 
 TEST(ChunkDigestTest, EveryEngineMatchesTheReferenceAtAwkwardLengths) {
   std::vector<uint8_t> data = RandomBytes(4 * 1024 * 1024 + 99, 3);
-  ChunkDigester best;
+  ChunkDigester best(ChunkDigester::Engine::kMultiBuffer);
   ChunkDigester openssl(ChunkDigester::Engine::kOpenSsl);
   std::printf("engine: %s\n", std::string(best.engine_name()).c_str());
   for (size_t length :
@@ -147,6 +147,14 @@ TEST(ChunkDigestTest, NeverReadsPastTheEndOfTheChunk) {
     EXPECT_EQ(digester.DigestChunk(chunk), ReferenceDigest(chunk)) << length;
   }
   ::munmap(map, usable + page);
+}
+
+TEST(ChunkDigestTest, ProcessDefaultPicksTheEngine) {
+  ChunkDigester::SetProcessDefault(ChunkDigester::Engine::kOpenSsl);
+  EXPECT_EQ(ChunkDigester().engine_name(), "openssl");
+  ChunkDigester::SetProcessDefault(ChunkDigester::Engine::kMultiBuffer);
+  EXPECT_EQ(ChunkDigester().engine_name(),
+            ChunkDigester(ChunkDigester::Engine::kMultiBuffer).engine_name());
 }
 
 TEST(ChunkDigestTest, EmptyChunkIsTheEmptyStringDigest) {
