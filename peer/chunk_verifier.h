@@ -1,15 +1,13 @@
 #ifndef PYTORRENT_PEER_CHUNK_VERIFIER_H_
 #define PYTORRENT_PEER_CHUNK_VERIFIER_H_
 
-// A small worker pool that takes chunk verification and storage off the
-// loop thread: each job's bytes are SHA-256-checked against the manifest's
-// digest and, if they match, written with one positioned write. Results come
-// back in completion order; the loop learns of them through `wake_socket()`
-// (an inproc PULL it polls beside the peer sockets) and collects them with
-// TakeResults(). A worker takes every queued job at once (up to a few) and
-// digests them in one multi-buffer pass (peer/chunk_digest.h). Each worker
-// owns its hashing state and its own inproc PUSH socket, so no ZeroMQ socket
-// is shared between threads.
+// A small worker pool (peer/loop_worker_pool.h) that takes chunk
+// verification and storage off the loop thread: each job's bytes are checked
+// against the manifest's digest and, if they match, written with one
+// positioned write. A worker takes every queued job at once (up to 8) and
+// digests them in one multi-buffer pass with its own ChunkDigester
+// (peer/chunk_digest.h). Results come back in completion order through the
+// pool's wake socket.
 //
 // Memory: jobs hold the received ZeroMQ frames, and the download submits
 // only chunks it requested, so the queue is bounded by the credit windows.
@@ -22,18 +20,14 @@
 //   for (ChunkVerifier::Result& r : pool.TakeResults()) Handle(r);
 //
 // Submit/TakeResults/wake_socket: loop thread only. The descriptor must
-// outlive the pool; the destructor drops queued jobs and joins the workers.
+// outlive the pool; destruction drops queued jobs and joins the workers.
 
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "common/sha256.h"
+#include "peer/loop_worker_pool.h"
 #include "zmq.hpp"
 
 namespace pytorrent::peer {
@@ -62,35 +56,19 @@ class ChunkVerifier {
     zmq::message_t data;
   };
 
-  // Starts `workers` (>= 1) threads. INTERNAL errors from ZeroMQ at
-  // construction are fatal to the download, reported by ok().
+  // Starts `workers` (>= 1) threads.
   ChunkVerifier(zmq::context_t& context, int fd, int workers);
-  ~ChunkVerifier();
-  ChunkVerifier(const ChunkVerifier&) = delete;
-  ChunkVerifier& operator=(const ChunkVerifier&) = delete;
 
-  void Submit(Job job);
+  void Submit(Job job) { pool_.Submit(std::move(job)); }
   // Every finished job so far (also drains the wake socket).
-  std::vector<Result> TakeResults();
+  std::vector<Result> TakeResults() { return pool_.TakeResults(); }
   // Readable when results are waiting.
-  zmq::socket_t& wake_socket() { return wake_; }
+  zmq::socket_t& wake_socket() { return pool_.wake_socket(); }
   // Jobs submitted and not yet taken back.
-  size_t pending() const { return pending_; }
+  size_t pending() const { return pool_.pending(); }
 
  private:
-  void Run(zmq::context_t& context);
-
-  const int fd_;
-  std::string endpoint_;
-  zmq::socket_t wake_;
-  size_t pending_ = 0;  // loop thread only
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> jobs_;
-  std::vector<Result> results_;
-  bool wake_sent_ = false;
-  bool stopping_ = false;
-  std::vector<std::thread> workers_;
+  LoopWorkerPool<Job, Result> pool_;
 };
 
 }  // namespace pytorrent::peer

@@ -233,6 +233,8 @@ void PeerNode::LoopMain() {
     owners.clear();
     items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
     items.push_back({seeder_->socket().handle(), 0, ZMQ_POLLIN, 0});
+    items.push_back({seeder_->reads_done_socket().handle(), 0, ZMQ_POLLIN, 0});
+    constexpr size_t kFixedItems = 3;
     for (auto& [id, d] : downloads_) {
       if (d->finished()) continue;
       sockets.clear();
@@ -262,8 +264,9 @@ void PeerNode::LoopMain() {
       for (auto& task : tasks) task();
     }
     if (items[1].revents & ZMQ_POLLIN) seeder_->OnReadable(now);
+    if (items[2].revents & ZMQ_POLLIN) seeder_->OnReadsDone();
     for (size_t i = 0; i < owners.size(); ++i) {
-      if (items[i + 2].revents & ZMQ_POLLIN) {
+      if (items[i + kFixedItems].revents & ZMQ_POLLIN) {
         auto it = downloads_.find(owners[i].first->id());
         if (it != downloads_.end() && it->second.get() == owners[i].first) {
           owners[i].first->OnReadable(owners[i].second, now);

@@ -1,5 +1,6 @@
 #include "peer/zmq_seeder.h"
 
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -19,9 +20,43 @@ constexpr size_t kMaxFramesPerMessage = 4;
 constexpr int kBatch = 256;
 constexpr size_t kMaxSubscribersPerFile = 256;
 
+// Reads in progress for all peers together; beyond it requests get NO_CREDIT.
+constexpr size_t kMaxReadsInFlight = 1024;
+// Reads one reader thread takes in one go.
+constexpr size_t kReadBatch = 8;
+
 void FreeBuffer(void* data, void* /*hint*/) { std::free(data); }
 
 }  // namespace
+
+ZmqSeeder::ZmqSeeder(zmq::context_t& context, zmq::socket_t socket, std::string endpoint,
+                     const FileCatalog& catalog, SeederOptions options)
+    : socket_(std::move(socket)),
+      endpoint_(std::move(endpoint)),
+      catalog_(catalog),
+      options_(options) {
+  reader_ =
+      std::make_unique<Reader>(context, "chunk-reader", options_.read_workers, kReadBatch, [] {
+        return [](std::vector<Read>& reads, std::vector<Read>& done) {
+          for (Read& read : reads) {
+            read.buffer.reset(std::malloc(read.length == 0 ? 1 : read.length));
+            uint8_t* bytes = static_cast<uint8_t*>(read.buffer.get());
+            uint32_t got = 0;
+            while (bytes != nullptr && got < read.length) {
+              ssize_t n = ::pread(read.fd->get(), bytes + got, read.length - got,
+                                  static_cast<off_t>(read.offset + got));
+              if (n < 0 && errno == EINTR) continue;
+              if (n <= 0) {
+                read.buffer.reset();  // error, or the file shrank: Reject INTERNAL
+                break;
+              }
+              got += static_cast<uint32_t>(n);
+            }
+            done.push_back(std::move(read));
+          }
+        };
+      });
+}
 
 absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& context,
                                                            const std::string& endpoint,
@@ -43,7 +78,7 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<ZmqSeeder>(
-        new ZmqSeeder(std::move(socket), std::move(bound), catalog, options));
+        new ZmqSeeder(context, std::move(socket), std::move(bound), catalog, options));
   } catch (const zmq::error_t& e) {
     return absl::InvalidArgumentError(absl::StrCat("bind ", endpoint, ": ", e.what()));
   }
@@ -181,14 +216,15 @@ void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size
         SendReject(identity, v1::REJECT_REASON_MALFORMED, "root_hash must be 32 bytes");
         return;
       }
+      auto queued = queued_per_peer_.find(identity);
+      if ((queued != queued_per_peer_.end() && queued->second >= options_.max_queued_per_peer) ||
+          reads_in_flight_ >= kMaxReadsInFlight) {
+        SendReject(identity, v1::REJECT_REASON_NO_CREDIT, "too many requests outstanding",
+                   request.root_hash(), request.chunk_index());
+        return;
+      }
       if (options_.throttle_bytes_per_s > 0) {
-        int& queued = queued_per_peer_[identity];
-        if (queued >= options_.max_queued_per_peer) {
-          SendReject(identity, v1::REJECT_REASON_NO_CREDIT, "too many requests outstanding",
-                     request.root_hash(), request.chunk_index());
-          return;
-        }
-        ++queued;
+        ++queued_per_peer_[identity];
         queue_.push_back({identity, root, request.chunk_index()});
         return;
       }
@@ -200,7 +236,7 @@ void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size
       for (auto it = queue_.begin(); it != queue_.end(); ++it) {
         if (it->identity == identity && it->root == root &&
             it->chunk == message.cancel().chunk_index()) {
-          --queued_per_peer_[identity];
+          ReleaseQueued(identity);
           queue_.erase(it);
           break;
         }
@@ -226,49 +262,83 @@ void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root
     SendReject(identity, v1::REJECT_REASON_UNKNOWN_CHUNK, "chunk not held", root_bytes, chunk);
     return;
   }
-  uint32_t length = file->manifest->ChunkLength(chunk);
-  uint64_t offset = file->manifest->ChunkOffset(chunk);
-  void* buffer = std::malloc(length == 0 ? 1 : length);
-  if (buffer == nullptr) {
-    SendReject(identity, v1::REJECT_REASON_INTERNAL, "out of memory", root_bytes, chunk);
+  Read read;
+  read.identity = identity;
+  read.root_bytes = std::move(root_bytes);
+  read.chunk = chunk;
+  read.offset = file->manifest->ChunkOffset(chunk);
+  read.length = file->manifest->ChunkLength(chunk);
+  read.fd = file->fd;
+  read.buffer.reset(std::malloc(read.length == 0 ? 1 : read.length));
+  if (read.buffer == nullptr) {
+    SendReject(identity, v1::REJECT_REASON_INTERNAL, "out of memory", read.root_bytes, chunk);
     return;
   }
-  uint32_t done = 0;
-  while (done < length) {
-    ssize_t n = ::pread(file->fd->get(), static_cast<uint8_t*>(buffer) + done, length - done,
-                        static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::free(buffer);
-      SendReject(identity, v1::REJECT_REASON_INTERNAL, "read failed", root_bytes, chunk);
-      return;
-    }
-    done += static_cast<uint32_t>(n);
+  if (options_.read_cached_inline && ReadIfCached(read)) {
+    SendChunk(read);
+    return;
   }
-  if (options_.fault_corrupt_chunks && length > 0)
-    static_cast<uint8_t*>(buffer)[length / 2] ^= 0xff;
+  // Not (all) in the page cache: a disk read, which must not stall the loop.
+  ++queued_per_peer_[identity];
+  ++reads_in_flight_;
+  reader_->Submit(std::move(read));
+}
+
+bool ZmqSeeder::ReadIfCached(Read& read) {
+  if (read.length == 0) return true;
+  struct iovec iov = {read.buffer.get(), read.length};
+  ssize_t n = ::preadv2(read.fd->get(), &iov, 1, static_cast<off_t>(read.offset), RWF_NOWAIT);
+  // EAGAIN: not cached; a short read: partly cached; EOPNOTSUPP: the file
+  // system cannot tell. The reader pool does all of these.
+  return n == static_cast<ssize_t>(read.length);
+}
+
+void ZmqSeeder::OnReadsDone() {
+  for (Read& read : reader_->TakeResults()) {
+    --reads_in_flight_;
+    ReleaseQueued(read.identity);
+    SendChunk(read);
+  }
+}
+
+void ZmqSeeder::SendChunk(Read& read) {
+  if (read.buffer == nullptr) {
+    SendReject(read.identity, v1::REJECT_REASON_INTERNAL, "read failed", read.root_bytes,
+               read.chunk);
+    return;
+  }
+  if (options_.fault_corrupt_chunks && read.length > 0) {
+    static_cast<uint8_t*>(read.buffer.get())[read.length / 2] ^= 0xff;
+  }
   v1::PeerMessage header;
   v1::ChunkData* data = header.mutable_chunk();
-  data->set_root_hash(root_bytes);
-  data->set_chunk_index(chunk);
-  data->set_size_bytes(length);
+  data->set_root_hash(read.root_bytes);
+  data->set_chunk_index(read.chunk);
+  data->set_size_bytes(read.length);
   std::string header_bytes = header.SerializeAsString();
-  zmq::message_t body(buffer, length, FreeBuffer, nullptr);
   try {
     // The identity frame decides routing: if it cannot be queued (peer gone,
     // or at its high-water mark) nothing else of the message is sent.
-    if (!socket_.send(zmq::buffer(identity),
+    if (!socket_.send(zmq::buffer(read.identity),
                       zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return;
     }
     socket_.send(zmq::buffer(header_bytes), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    // ZeroMQ owns the bytes from here and frees them once sent.
+    zmq::message_t body(read.buffer.release(), read.length, FreeBuffer, nullptr);
     socket_.send(body, zmq::send_flags::dontwait);
   } catch (const zmq::error_t&) {
-    DropQueued(identity);
+    DropQueued(read.identity);
     return;
   }
   ++counters_.chunks_served;
-  counters_.bytes_served += length;
+  counters_.bytes_served += read.length;
+}
+
+void ZmqSeeder::ReleaseQueued(const std::string& identity) {
+  auto it = queued_per_peer_.find(identity);
+  if (it == queued_per_peer_.end()) return;  // forgotten by DropQueued
+  if (--it->second <= 0) queued_per_peer_.erase(it);
 }
 
 void ZmqSeeder::DropQueued(const std::string& identity) {
@@ -289,7 +359,7 @@ void ZmqSeeder::Tick(absl::Time now) {
   while (!queue_.empty() && throttle_budget_bytes_ > 0) {
     Queued next = std::move(queue_.front());
     queue_.pop_front();
-    --queued_per_peer_[next.identity];
+    ReleaseQueued(next.identity);
     const ServedFile* file = catalog_.Find(next.root);
     if (file != nullptr) throttle_budget_bytes_ -= file->manifest->ChunkLength(next.chunk);
     ServeChunk(next.identity, next.root, next.chunk);

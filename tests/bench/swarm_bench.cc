@@ -133,6 +133,10 @@ int main(int argc, char** argv) {
   app.add_option("--leecher-binary", leecher_binary,
                  "Peer binary for the leecher (A/B runs of two builds); default the runfile")
       ->capture_default_str();
+  std::string seeder_binary = "peer/peer";
+  app.add_option("--seeder-binary", seeder_binary,
+                 "Peer binary for the seeders (A/B runs of two builds); default the runfile")
+      ->capture_default_str();
   std::string leecher_engine = "auto";
   app.add_option("--leecher-chunk-hash-engine", leecher_engine,
                  "The leecher's --chunk-hash-engine (auto or openssl), for A/B runs")
@@ -178,7 +182,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<PeerProcess>> seeder_processes;
   for (int i = 0; i < seeders; ++i) {
     auto seeder = PeerProcess::Start(
-        {.home = absl::StrCat(dir, "/s", i),
+        {.binary = seeder_binary,
+         .home = absl::StrCat(dir, "/s", i),
          .args = {"--tracker", addr, "--chunk-size-kib", std::to_string(chunk_kib), "--username",
                   absl::StrCat("seeder", i), "--log-level", "warn"},
          .start_timeout = absl::Minutes(10)});
