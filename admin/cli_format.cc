@@ -206,6 +206,10 @@ std::string FormatStatus(const v1::PeerStatus& s) {
           {"upload rate", FormatRate(s.upload_rate_bytes_per_s())},
           {"downloaded", FormatBytes(s.downloaded_bytes())},
           {"uploaded", FormatBytes(s.uploaded_bytes())},
+          {"served", absl::StrCat(Plural(s.chunks_served(), "chunk", "chunks"), ", ",
+                                  Plural(s.manifests_served(), "manifest", "manifests"))},
+          {"rejected", absl::StrCat(Plural(s.rejects_sent(), "request", "requests"), " (",
+                                    s.malformed_frames(), " malformed)")},
           {"home", Sanitized(s.home_dir())},
       },
       {});

@@ -661,6 +661,10 @@ v1::PeerStatus PeerNode::GetStatus() {
   status.set_download_rate_bytes_per_s(rate);
   status.set_downloaded_bytes(downloaded_bytes_);
   status.set_uploaded_bytes(seeder_counters_.bytes_served);
+  status.set_chunks_served(seeder_counters_.chunks_served);
+  status.set_manifests_served(seeder_counters_.manifests_served);
+  status.set_rejects_sent(seeder_counters_.rejects_sent);
+  status.set_malformed_frames(seeder_counters_.malformed_frames);
   status.set_home_dir(options_.home);
   return status;
 }

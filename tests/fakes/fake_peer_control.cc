@@ -40,6 +40,10 @@ void FakePeerControl::FillDemo(FakePeerControl& fake, const std::string& usernam
   status.set_upload_rate_bytes_per_s(1536000);
   status.set_downloaded_bytes(0);
   status.set_uploaded_bytes(52428800);
+  status.set_chunks_served(200);
+  status.set_manifests_served(4);
+  status.set_rejects_sent(3);
+  status.set_malformed_frames(1);
   status.set_home_dir("/home/demo/.pytorrent/node");
   fake.SetStatus(status);
 

@@ -268,7 +268,16 @@ class WireInteropTest(unittest.TestCase):
         self.assertEqual(hashlib.sha256(out).digest(), manifest.file_sha256)
         self.assertEqual(bytes(out), self.content)
 
+    def peer_status(self):
+        channel = grpc.insecure_channel(self.swarm.admin_target)
+        try:
+            return admin_pb2_grpc.PeerAdminStub(channel).GetStatus(
+                admin_pb2.GetStatusRequest(), timeout=10)
+        finally:
+            channel.close()
+
     def test_rejects_then_still_serves(self):
+        before = self.peer_status()
         client = self.client()
         client.hello()
         unknown_root = hashlib.sha256(b"no peer shares this").digest()
@@ -308,6 +317,15 @@ class WireInteropTest(unittest.TestCase):
             hello.hello.protocol_version = version
             client.send(hello)
             expect_reject(wire_pb2.REJECT_REASON_VERSION)
+
+        # The node counts what it rejected and shows it over gRPC: 4 unknown
+        # file/chunk + 5 malformed + 2 version Rejects, 5 of them malformed.
+        def counted():
+            now = self.peer_status()
+            return (now.malformed_frames >= before.malformed_frames + 5 and
+                    now.rejects_sent >= before.rejects_sent + 11)
+
+        base.wait_for(counted, "GetStatus to count the malformed frames and Rejects")
 
         # The same connection is still served, exactly.
         client.hello()
