@@ -264,10 +264,16 @@ std::string FormatDownloads(const v1::ListDownloadsResponse& downloads) {
   std::vector<std::vector<std::string>> rows = {
       {"ID", "NAME", "STATE", "DONE", "SIZE", "RATE", "ETA", "SEEDERS"}};
   for (const v1::DownloadProgress& d : downloads.downloads()) {
+    // A finished download shows its average rate (it has no current one).
+    const bool finished = d.state() == v1::DOWNLOAD_STATE_COMPLETED ||
+                          d.state() == v1::DOWNLOAD_STATE_FAILED ||
+                          d.state() == v1::DOWNLOAD_STATE_CANCELLED;
+    const uint64_t rate = finished && d.elapsed_ms() > 0
+                              ? d.bytes_received() * 1000 / d.elapsed_ms()
+                              : d.rate_bytes_per_s();
     rows.push_back({absl::StrCat(d.download_id()), Sanitized(d.name()), StateName(d.state()),
                     FormatPercent(d.bytes_done(), d.size_bytes()), FormatBytes(d.size_bytes()),
-                    FormatRate(d.rate_bytes_per_s()), FormatEta(d.eta_seconds()),
-                    absl::StrCat(d.seeders())});
+                    FormatRate(rate), FormatEta(d.eta_seconds()), absl::StrCat(d.seeders())});
   }
   return RenderTable(rows, {Align::kRight, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
                             Align::kRight, Align::kRight, Align::kRight});
@@ -277,9 +283,14 @@ std::string FormatDownloadResult(const v1::DownloadProgress& p) {
   const std::string name = Sanitized(p.name());
   switch (p.state()) {
     case v1::DOWNLOAD_STATE_COMPLETED:
-      return absl::StrCat("completed ", name, " (", FormatBytes(p.size_bytes()), ")\n", "sha256 ",
-                          ShortHex(p.file_sha256(), 64), " (verified)\n", "saved to ",
-                          Sanitized(p.path()), "\n");
+      return absl::StrCat(
+          "completed ", name, " (", FormatBytes(p.size_bytes()), ")",
+          p.elapsed_ms() > 0
+              ? absl::StrCat(" in ", absl::StrFormat("%.1f", p.elapsed_ms() / 1e3), " s at ",
+                             FormatRate(p.bytes_received() * 1000 / p.elapsed_ms()))
+              : std::string(),
+          "\n", "sha256 ", ShortHex(p.file_sha256(), 64), " (verified)\n", "saved to ",
+          Sanitized(p.path()), "\n");
     case v1::DOWNLOAD_STATE_FAILED:
       return absl::StrCat("failed ", name, ": ",
                           p.error().empty() ? "no reason given" : Sanitized(p.error()), "\n");

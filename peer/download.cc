@@ -587,6 +587,11 @@ v1::DownloadProgress Download::Progress(absl::Time now) const {
   p.set_seeders(seeders);
   p.set_error(error_);
   p.set_path(final_path_);
+  const absl::Time end = finished() ? finished_at_ : now;
+  if (started_at_ != absl::Time() && end > started_at_) {
+    p.set_elapsed_ms(static_cast<uint64_t>(absl::ToInt64Milliseconds(end - started_at_)));
+  }
+  p.set_bytes_received(counters_.bytes_received);
   return p;
 }
 

@@ -88,6 +88,7 @@ TEST_F(PeerNodeTest, TwoDownloadsAtOnceCompleteAndAreReseeded) {
 
   v1::StartDownloadRequest by_name;
   by_name.set_name("a.bin");
+  const absl::Time started = absl::Now();
   absl::StatusOr<uint64_t> first = leecher->StartDownload(by_name);
   ASSERT_TRUE(first.ok()) << first.status();
   std::string b_root;
@@ -109,6 +110,12 @@ TEST_F(PeerNodeTest, TwoDownloadsAtOnceCompleteAndAreReseeded) {
   ASSERT_EQ(end_b.progress.state(), v1::DOWNLOAD_STATE_COMPLETED) << end_b.progress.error();
   EXPECT_EQ(end_a.progress.file_sha256(), DigestToBytes(Sha256::Of(a)));
   EXPECT_EQ(end_b.progress.bytes_done(), b.size());
+  // Every byte came from the seeder; the elapsed time is frozen at the end.
+  EXPECT_EQ(end_b.progress.bytes_received(), b.size());
+  EXPECT_LE(end_b.progress.elapsed_ms(), absl::ToInt64Milliseconds(absl::Now() - started) + 1);
+  EXPECT_EQ(leecher->ListDownloads().downloads(1).elapsed_ms() +
+                leecher->ListDownloads().downloads(0).elapsed_ms(),
+            end_a.progress.elapsed_ms() + end_b.progress.elapsed_ms());
   EXPECT_EQ(ReadAll(base_ + "/leecher/user/downloads/a.bin"), a);
   EXPECT_EQ(ReadAll(base_ + "/leecher/user/downloads/b.bin"), b);
   EXPECT_EQ(end_a.progress.path(), base_ + "/leecher/user/downloads/a.bin");
