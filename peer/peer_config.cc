@@ -1,8 +1,12 @@
 #include "peer/peer_config.h"
 
 #include "INIReader.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/names.h"
 
 namespace pytorrent::peer {
@@ -100,8 +104,52 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
   return config;
 }
 
+namespace {
+constexpr std::string_view kConfigHeader =
+    "# PyTorrent peer settings (key=value). Flags override these.\n";
+}  // namespace
+
+absl::StatusOr<std::string> UpdatePeerConfigText(
+    std::string_view text, const std::vector<std::pair<std::string, std::string>>& updates) {
+  for (const auto& [key, value] : updates) {
+    if (value.find_first_of(std::string_view("\n\r\0", 3)) != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(key, " must be a single line"));
+    }
+  }
+  std::vector<std::string> lines =
+      absl::StrSplit(absl::string_view(text.data(), text.size()), '\n');
+  if (!lines.empty() && lines.back().empty()) lines.pop_back();  // the final newline
+  if (lines.empty()) lines.emplace_back(kConfigHeader.substr(0, kConfigHeader.size() - 1));
+  std::vector<bool> seen(updates.size(), false);
+  size_t first_section = lines.size();
+  for (size_t i = 0; i < lines.size(); ++i) {
+    absl::string_view line = absl::StripAsciiWhitespace(lines[i]);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      first_section = std::min(first_section, i);
+      continue;
+    }
+    size_t delimiter = line.find_first_of("=:");
+    if (delimiter == absl::string_view::npos) continue;
+    std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, delimiter)));
+    for (size_t u = 0; u < updates.size(); ++u) {
+      if (updates[u].first == key) {
+        lines[i] = absl::StrCat(key, "=", updates[u].second);
+        seen[u] = true;
+      }
+    }
+  }
+  std::vector<std::string> added;
+  for (size_t u = 0; u < updates.size(); ++u) {
+    if (!seen[u]) added.push_back(absl::StrCat(updates[u].first, "=", updates[u].second));
+  }
+  lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(first_section), added.begin(),
+               added.end());
+  return absl::StrCat(absl::StrJoin(lines, "\n"), "\n");
+}
+
 std::string FormatPeerConfig(const PeerConfig& config) {
-  std::string out = "# PyTorrent peer settings (key=value). Flags override these.\n";
+  std::string out(kConfigHeader);
   const PeerConfig defaults;
   if (config.tracker_configured || config.tracker_host != defaults.tracker_host ||
       config.tracker_port != defaults.tracker_port) {

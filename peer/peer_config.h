@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -51,6 +53,15 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text);
 
 // The config as key=value lines that ParsePeerConfig reads back identically.
 std::string FormatPeerConfig(const PeerConfig& config);
+
+// A config file's text with each (key, value) of `updates` set: every line
+// of that key (in any section) gets the new value in place; a key not in
+// the file is added before the first section. Comments, other keys and
+// their order stay as they were, so settings that came from flags are
+// never written into the file. INVALID_ARGUMENT for a value with a line
+// break or NUL. `text` empty: a fresh file with the usual header.
+absl::StatusOr<std::string> UpdatePeerConfigText(
+    std::string_view text, const std::vector<std::pair<std::string, std::string>>& updates);
 
 }  // namespace pytorrent::peer
 

@@ -876,9 +876,14 @@ absl::Status PeerNode::SetSeeding(const std::string& root_hash, bool seeding) {
   return absl::OkStatus();
 }
 
-absl::Status PeerNode::SaveConfig() {
-  if (options_.config_path.empty()) return absl::OkStatus();
-  return WriteFileAtomically(options_.config_path, FormatPeerConfig(options_.config));
+absl::Status PeerNode::SaveConfig(const std::vector<std::pair<std::string, std::string>>& updates) {
+  if (options_.config_path.empty() || updates.empty()) return absl::OkStatus();
+  absl::StatusOr<std::string> text = ReadSmallFile(options_.config_path, 1 << 20);
+  if (!text.ok() && !absl::IsNotFound(text.status())) return text.status();
+  absl::StatusOr<std::string> updated =
+      UpdatePeerConfigText(text.ok() ? *text : std::string(), updates);
+  if (!updated.ok()) return updated.status();
+  return WriteFileAtomically(options_.config_path, *updated);
 }
 
 absl::Status PeerNode::ChangeUsername(const std::string& new_username) {
@@ -893,7 +898,7 @@ absl::Status PeerNode::ChangeUsername(const std::string& new_username) {
   std::lock_guard<std::mutex> lock(mu_);
   username_ = new_username;
   options_.config.username = new_username;
-  return SaveConfig();
+  return SaveConfig({{"username", new_username}});
 }
 
 absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) {
@@ -964,8 +969,15 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     if (username_changed || tracker_changed) announce_dirty_ = true;
   }
   cv_.notify_all();
+  // Only what this request set goes into the file.
+  std::vector<std::pair<std::string, std::string>> updates;
+  if (!request.username().empty()) updates.emplace_back("username", request.username());
+  if (!request.tracker_host().empty() || request.tracker_port() != 0) {
+    updates.emplace_back("tracker_host", next.tracker_host);
+    updates.emplace_back("tracker_port", absl::StrCat(next.tracker_port));
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  return SaveConfig();
+  return SaveConfig(updates);
 }
 
 absl::Status PeerNode::Disconnect() {

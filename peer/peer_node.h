@@ -154,7 +154,8 @@ class PeerNode final : public PeerControl, private DownloadHost {
   void Announce(TrackerClient& tracker);
   // The current tracker client (UpdateSettings may replace it).
   std::shared_ptr<TrackerClient> Tracker();
-  absl::Status SaveConfig();
+  // Sets `updates` in the config file, leaving every other line as it is.
+  absl::Status SaveConfig(const std::vector<std::pair<std::string, std::string>>& updates);
   absl::Status SaveSeedingOff();
   void LoadSeedingOff();
   // Loop thread: serves `file` unless its seeding is switched off (then it is

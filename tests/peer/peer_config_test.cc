@@ -68,5 +68,52 @@ TEST(PeerConfigTest, FormatRoundTrips) {
   EXPECT_EQ(back->chunk_size_kib, 64u);
 }
 
+TEST(PeerConfigTest, UpdateKeepsEverythingElseAsWritten) {
+  const std::string before =
+      "# my node\n"
+      "Tracker_Host = old.example\n"
+      "; chunk size picked by hand\n"
+      "chunk_size_kib=64\n"
+      "tracker_port: 6969\n";
+  absl::StatusOr<std::string> after = UpdatePeerConfigText(
+      before, {{"tracker_host", "new.example"}, {"tracker_port", "7000"}, {"username", "eve"}});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after,
+            "# my node\n"
+            "tracker_host=new.example\n"
+            "; chunk size picked by hand\n"
+            "chunk_size_kib=64\n"
+            "tracker_port=7000\n"
+            "username=eve\n");
+  absl::StatusOr<PeerConfig> parsed = ParsePeerConfig(*after);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->tracker_host, "new.example");
+  EXPECT_EQ(parsed->tracker_port, 7000);
+  EXPECT_EQ(parsed->username, "eve");
+  EXPECT_EQ(parsed->chunk_size_kib, 64u);
+}
+
+TEST(PeerConfigTest, UpdateReachesSectionsAndAddsBeforeTheFirst) {
+  absl::StatusOr<std::string> after = UpdatePeerConfigText(
+      "reseed=false\n[peer]\nusername=old\n", {{"username", "new"}, {"tracker_port", "9"}});
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, "reseed=false\ntracker_port=9\n[peer]\nusername=new\n");
+  absl::StatusOr<PeerConfig> parsed = ParsePeerConfig(*after);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->username, "new");
+  EXPECT_EQ(parsed->tracker_port, 9);
+}
+
+TEST(PeerConfigTest, UpdateOfNothingStartsAFileAndRefusesLineBreaks) {
+  absl::StatusOr<std::string> fresh = UpdatePeerConfigText("", {{"username", "zed"}});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(ParsePeerConfig(*fresh)->username, "zed");
+  EXPECT_EQ((*fresh)[0], '#');
+  EXPECT_EQ(UpdatePeerConfigText("", {{"username", "a\nreseed=false"}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(UpdatePeerConfigText("", {{"username", std::string("a\0b", 3)}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace pytorrent::peer

@@ -111,9 +111,14 @@ TEST_F(PeerNodeSettingsTest, NoUsernameUntilConfiguredThenRenamedAtOnceAndSaved)
   EXPECT_EQ(node->GetStatus().username(), "carol");
   // Renamed on the tracker before UpdateSettings returned.
   EXPECT_EQ(PeerIn(*registry_, node->peer_id()).username, "carol");
-  absl::StatusOr<PeerConfig> saved = ParsePeerConfig(ReadAll(base_ + "/anon/config/config.txt"));
+  const std::string saved_text = ReadAll(base_ + "/anon/config/config.txt");
+  absl::StatusOr<PeerConfig> saved = ParsePeerConfig(saved_text);
   ASSERT_TRUE(saved.ok()) << saved.status();
   EXPECT_EQ(saved->username, "carol");
+  // Only the username was written: values the node got from its options
+  // (flags) stay out of the file.
+  EXPECT_FALSE(absl::StrContains(saved_text, "chunk_size_kib")) << saved_text;
+  EXPECT_FALSE(absl::StrContains(saved_text, "announce_interval_s")) << saved_text;
   // Saved atomically: nothing but the config is left in config/.
   int entries = 0;
   for (const auto& e : std::filesystem::directory_iterator(base_ + "/anon/config")) {
