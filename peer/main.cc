@@ -267,9 +267,6 @@ int main(int argc, char** argv) {
   }
   auto node = PeerNode::Start(options, *std::move(client));
   if (!node.ok()) return Fail(std::string(node.status().message()));
-  if (absl::Status s = (*node)->WaitReady(absl::Seconds(20)); !s.ok()) {
-    PT_LOG_WARN("starting without a complete first scan/announce: {}", s.ToString());
-  }
   pytorrent::admin::AdminServerOptions admin_options;
   admin_options.unix_socket_path =
       config.admin_socket.empty() ? home + "/state/admin.sock" : config.admin_socket;
@@ -290,6 +287,13 @@ int main(int argc, char** argv) {
   if (!admin.ok()) {
     (*node)->Stop();
     return Fail(absl::StrCat("admin server: ", admin.status().message()));
+  }
+  // The admin socket is up first, so the CLI can reach a node that is still
+  // hashing its shared folder or waiting for a slow tracker; the chunk
+  // endpoint file, written once the first scan is announced, is the
+  // readiness mark scripts and tests wait for.
+  if (absl::Status s = (*node)->WaitReady(absl::Seconds(20)); !s.ok()) {
+    PT_LOG_WARN("starting without a complete first scan/announce: {}", s.ToString());
   }
   if (absl::Status s = pytorrent::peer::WriteFileAtomically(home + "/state/chunk_endpoint",
                                                             (*node)->chunk_endpoint() + "\n");
