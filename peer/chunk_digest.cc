@@ -1,9 +1,11 @@
 #include "peer/chunk_digest.h"
 
+#ifdef PYTORRENT_HAVE_IPSEC_MB
 // The library's 0.53 compatibility names (SHA1, SHA_256, ...) collide with
 // OpenSSL's functions.
 #define NO_COMPAT_IMB_API_053
 #include <intel-ipsec-mb.h>
+#endif
 
 #include <atomic>
 #include <cstring>
@@ -29,6 +31,7 @@ using chunk_digest_internal::Block;
 
 namespace {
 
+#ifdef PYTORRENT_HAVE_IPSEC_MB
 // Lanes of the AVX-512 SHA-256 code: a wide manager is only efficient when
 // this many blocks are in flight.
 constexpr size_t kWideLanes = 16;
@@ -69,10 +72,13 @@ bool RunJobs(IMB_MGR* mgr, absl::Span<const Block> blocks) {
   return ok;
 }
 
+#endif  // PYTORRENT_HAVE_IPSEC_MB
+
 void RunOpenSsl(absl::Span<const Block> blocks) {
   for (const Block& b : blocks) *b.out = Sha256::Of(absl::MakeConstSpan(b.data, b.length));
 }
 
+#ifdef PYTORRENT_HAVE_IPSEC_MB
 const char* ArchName(uint32_t arch) {
   switch (arch) {
     case IMB_ARCH_NOAESNI:
@@ -90,9 +96,12 @@ const char* ArchName(uint32_t arch) {
   }
 }
 
+#endif  // PYTORRENT_HAVE_IPSEC_MB
+
 }  // namespace
 
 struct ChunkDigester::MultiBuffer {
+#ifdef PYTORRENT_HAVE_IPSEC_MB
   // The best manager for this CPU: AVX-512 (16 lanes) or, without it,
   // SHA-NI with 2 lanes when the CPU has it, or SSE/AVX lanes.
   MgrPtr mgr;
@@ -102,6 +111,7 @@ struct ChunkDigester::MultiBuffer {
   // resident memory per digester; at the default chunk size only a file's
   // last chunk has a tail.)
   bool wide = false;
+#endif
   std::string name;
 };
 
@@ -116,6 +126,7 @@ void ChunkDigester::SetProcessDefault(Engine engine) {
 ChunkDigester::ChunkDigester(Engine engine) {
   if (engine == Engine::kProcessDefault) engine = process_default.load();
   if (engine == Engine::kOpenSsl) return;
+#ifdef PYTORRENT_HAVE_IPSEC_MB
   auto multi = std::make_unique<MultiBuffer>();
   multi->mgr.reset(alloc_mb_mgr(0));
   if (multi->mgr == nullptr) return;
@@ -130,6 +141,7 @@ ChunkDigester::ChunkDigester(Engine engine) {
   multi->name = std::string("ipsec-mb ") + ArchName(arch);
   if ((multi->mgr->features & IMB_FEATURE_SHANI) != 0) multi->name += "+sha-ni";
   multi_ = std::move(multi);
+#endif
 }
 
 ChunkDigester::~ChunkDigester() = default;
@@ -157,6 +169,7 @@ void ChunkDigester::Hash(absl::Span<const Block> blocks) {
     RunOpenSsl(blocks);
     return;
   }
+#ifdef PYTORRENT_HAVE_IPSEC_MB
   size_t multi_count = blocks.size();
   if (multi_->wide && blocks.size() % kWideLanes < kWideLanes / 2) {
     multi_count -= blocks.size() % kWideLanes;
@@ -168,6 +181,7 @@ void ChunkDigester::Hash(absl::Span<const Block> blocks) {
     multi_.reset();
     RunOpenSsl(blocks);
   }
+#endif
 }
 
 void ChunkDigester::HashBlocks(absl::Span<const uint8_t> bytes, absl::Span<Sha256Digest> out) {
