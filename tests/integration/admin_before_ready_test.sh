@@ -8,17 +8,7 @@
 set -euo pipefail
 W="$TEST_TMPDIR/before-ready"
 mkdir -p "$W"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
+source tests/integration/processes.sh
 
 # A silent "tracker": bound, never answers, gone when the test ends.
 /usr/bin/python3 -c '
@@ -29,8 +19,7 @@ open(sys.argv[1], "w").write(str(s.getsockname()[1]))
 time.sleep(120)
 ' "$W/port" &
 PIDS+=($!)
-for _ in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.1; done
-[ -s "$W/port" ] || { echo "no port from the silent tracker" >&2; exit 1; }
+wait_for "the silent tracker's port" test -s "$W/port"
 
 peer/peer --home "$W/node" --tracker "127.0.0.1:$(cat "$W/port")" --username early &
 PIDS+=($!)
@@ -50,6 +39,5 @@ fi
 grep -q "username *early" <<<"$out" || { echo "unexpected status: $out" >&2; exit 1; }
 grep -q "(not reachable)" <<<"$out" || { echo "unexpected status: $out" >&2; exit 1; }
 # And the readiness mark does come once the first announce gave up.
-for _ in $(seq 300); do [ -s "$W/node/state/chunk_endpoint" ] && break; sleep 0.1; done
-[ -s "$W/node/state/chunk_endpoint" ] || { echo "no state/chunk_endpoint" >&2; exit 1; }
+wait_for "state/chunk_endpoint" test -s "$W/node/state/chunk_endpoint"
 echo "PASS: the CLI reached the node before its first announce completed"

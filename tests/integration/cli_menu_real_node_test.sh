@@ -8,24 +8,7 @@
 set -euo pipefail
 W="$TEST_TMPDIR/realmenu"
 mkdir -p "$W"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-wait_for() {  # wait_for WHAT COMMAND...: bounded poll of a condition
-  local what="$1"
-  shift
-  for _ in $(seq 300); do "$@" && return 0; sleep 0.1; done
-  echo "timed out waiting for $what" >&2
-  exit 1
-}
+source tests/integration/processes.sh
 
 tracker/tracker --home "$W/tracker" --host 127.0.0.1 --port 0 --port-file "$W/port" &
 PIDS+=($!)
