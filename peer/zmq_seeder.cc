@@ -39,7 +39,7 @@ ZmqSeeder::ZmqSeeder(zmq::context_t& context, zmq::socket_t socket, std::string 
       std::make_unique<Reader>(context, "chunk-reader", options_.read_workers, kReadBatch, [] {
         return [](std::vector<Read>& reads, std::vector<Read>& done) {
           for (Read& read : reads) {
-            read.buffer.reset(std::malloc(read.length == 0 ? 1 : read.length));
+            // ServeChunk allocated the buffer; a missing one is out of memory.
             uint8_t* bytes = static_cast<uint8_t*>(read.buffer.get());
             uint32_t got = 0;
             while (bytes != nullptr && got < read.length) {
