@@ -33,6 +33,9 @@ std::string FormatBytes(uint64_t bytes) {
 }
 
 std::string FormatRate(uint64_t bytes_per_s) {
+  if (bytes_per_s >= 1000ULL * 1000 * 1000) {
+    return absl::StrFormat("%.2f GB/s", static_cast<double>(bytes_per_s) / 1e9);
+  }
   if (bytes_per_s >= 1000ULL * 1000) {
     return absl::StrFormat("%.2f MB/s", static_cast<double>(bytes_per_s) / 1e6);
   }

@@ -19,7 +19,8 @@ TEST(CliFormatTest, Rates) {
   EXPECT_EQ(FormatRate(512), "512 B/s");
   EXPECT_EQ(FormatRate(250'000), "250.0 kB/s");
   EXPECT_EQ(FormatRate(2'500'000), "2.50 MB/s");
-  EXPECT_EQ(FormatRate(1'250'000'000), "1250.00 MB/s");
+  EXPECT_EQ(FormatRate(999'990'000), "999.99 MB/s");
+  EXPECT_EQ(FormatRate(1'250'000'000), "1.25 GB/s");
 }
 
 TEST(CliFormatTest, Eta) {
