@@ -20,6 +20,7 @@ namespace pytorrent::peer {
 
 // Every chunk is a whole, aligned subtree of 16 KiB Merkle blocks.
 static_assert(kMinChunkSizeBytes % kMerkleBlockBytes == 0);
+
 uint32_t Manifest::ChunkLength(uint32_t chunk) const {
   uint64_t offset = ChunkOffset(chunk);
   if (offset >= size_bytes) return 0;
