@@ -530,8 +530,11 @@ void Download::Finish(v1::DownloadState state, absl::Time now) {
     gone.banned = gone.banned || (scheduler_ != nullptr && scheduler_->IsBanned(s.handle));
   }
   sessions_.clear();
-  PublishProgress(now, true);
+  // The node records the outcome (re-seeding, the file as held, the root no
+  // longer active) before anyone can see the final state: a watcher that
+  // sees COMPLETED and asks again must get ALREADY_EXISTS, not this id.
   host_.OnFinished(*this);
+  PublishProgress(now, true);
 }
 
 v1::DownloadProgress Download::Progress(absl::Time now) const {
