@@ -11,6 +11,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "common/udp_socket.h"
 
 namespace pytorrent::peer {
 
@@ -214,36 +215,10 @@ absl::StatusOr<std::unique_ptr<TrackerClient>> TrackerClient::Create(
   if (options.initial_timeout <= absl::ZeroDuration() || options.max_retries < 0) {
     return absl::InvalidArgumentError("timeout must be positive and retries non-negative");
   }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* result = nullptr;
-  const std::string port = absl::StrCat(options.port);
-  if (int rc = getaddrinfo(options.host.c_str(), port.c_str(), &hints, &result); rc != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot resolve tracker host ", options.host, ": ", gai_strerror(rc)));
-  }
-  int fd = -1;
-  std::string error = "no address";
-  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      error = std::strerror(errno);
-      continue;
-    }
-    // connect() makes the kernel drop datagrams from anyone but the tracker.
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
-    error = std::strerror(errno);
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(result);
-  if (fd < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot open UDP socket to ", options.host, ": ", error));
-  }
-  return std::unique_ptr<TrackerClient>(new UdpTrackerClient(fd, options));
+  // Connected: the kernel drops datagrams from anyone but the tracker.
+  absl::StatusOr<int> fd = OpenUdpSocket(options.host, options.port, UdpRole::kConnect);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<TrackerClient>(new UdpTrackerClient(*fd, options));
 }
 
 }  // namespace pytorrent::peer

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/udp_socket.h"
 
 namespace pytorrent::tracker {
 
@@ -41,34 +42,10 @@ SourceAddress FromSockaddr(const sockaddr_storage& ss) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<UdpServer>> UdpServer::Bind(const UdpServerOptions& options) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* result = nullptr;
-  const std::string port = absl::StrCat(options.port);
-  if (int rc = getaddrinfo(options.host.c_str(), port.c_str(), &hints, &result); rc != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot resolve tracker host ", options.host, ": ", gai_strerror(rc)));
-  }
-  int fd = -1;
-  std::string last_error = "no address";
-  for (addrinfo* ai = result; ai != nullptr; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      last_error = std::strerror(errno);
-      continue;
-    }
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
-    last_error = std::strerror(errno);
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(result);
-  if (fd < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot bind UDP ", options.host, ":", options.port, ": ", last_error));
-  }
+  absl::StatusOr<int> opened =
+      OpenUdpSocket(options.host, options.port, UdpRole::kBind, /*nonblocking=*/true);
+  if (!opened.ok()) return opened.status();
+  const int fd = *opened;
   int buffer = options.socket_buffer_bytes;
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof(buffer));
   setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof(buffer));
