@@ -14,19 +14,11 @@
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
-#include "peer/peer_node.h"
 #include "tests/peer/fake_tracker_client.h"
-#include "tests/peer/stable_file.h"
+#include "tests/peer/peer_node_fixture.h"
 
 namespace pytorrent::peer {
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Polls `done` until it holds or 15 s pass (a deadline wait on state that
 // another thread of the node changes).
@@ -39,49 +31,14 @@ bool WaitFor(const std::function<bool()>& done) {
   return done();
 }
 
-class PeerNodeSettingsTest : public ::testing::Test {
+class PeerNodeSettingsTest : public PeerNodeFixture {
  protected:
-  void SetUp() override {
-    base_ = std::string(getenv("TEST_TMPDIR")) + "/" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(base_);
-    registry_ = std::make_shared<FakeTrackerRegistry>();
-  }
-
-  // Writes a random shared file, stable at once.
-  std::string Write(const std::string& node, const std::string& name, size_t size, int seed) {
-    return WriteStableFile(base_ + "/" + node + "/user/shared_files", name, size, seed);
-  }
-
-  PeerNodeOptions Options(const std::string& node, const std::string& username) {
-    PeerNodeOptions options;
-    options.home = base_ + "/" + node;
-    options.config.username = username;
-    options.config.chunk_size_kib = 16;
-    options.config.announce_interval_s = 60;
-    options.config_path = options.home + "/config/config.txt";
-    options.scan_interval = absl::Milliseconds(100);
-    options.scheduler.request_timeout = absl::Seconds(2);
-    return options;
-  }
-
-  std::unique_ptr<PeerNode> Start(PeerNodeOptions options) {
-    auto started = PeerNode::Start(options, std::make_unique<FakeTrackerClient>(registry_));
-    EXPECT_TRUE(started.ok()) << started.status();
-    if (!started.ok()) return nullptr;
-    EXPECT_TRUE((*started)->WaitReady(absl::Seconds(10)).ok());
-    return *std::move(started);
-  }
-
   // The registry's view of a peer (empty username if unknown).
   static FakeTrackerRegistry::Peer PeerIn(FakeTrackerRegistry& registry, uint64_t id) {
     std::lock_guard<std::mutex> lock(registry.mu);
     auto it = registry.peers.find(id);
     return it == registry.peers.end() ? FakeTrackerRegistry::Peer{} : it->second;
   }
-
-  std::string base_;
-  std::shared_ptr<FakeTrackerRegistry> registry_;
 };
 
 TEST_F(PeerNodeSettingsTest, NoUsernameUntilConfiguredThenRenamedAtOnceAndSaved) {
@@ -160,7 +117,7 @@ TEST_F(PeerNodeSettingsTest, UpdateSettingsSwitchesTrackerAtOnce) {
     if (host != "tracker-b" || port != 7000) return absl::InvalidArgumentError("unknown host");
     return std::make_unique<FakeTrackerClient>(second);
   };
-  Write("mover", "song.bin", 40'000, 1);
+  Share("mover", "song.bin", 40'000, 1);
   auto node = Start(options);
   ASSERT_NE(node, nullptr);
   EXPECT_EQ(PeerIn(*registry_, node->peer_id()).files.size(), 1u);
@@ -199,8 +156,8 @@ TEST_F(PeerNodeSettingsTest, UpdateSettingsSwitchesTrackerAtOnce) {
 }
 
 TEST_F(PeerNodeSettingsTest, SeedingSwitchSurvivesRestart) {
-  Write("keeper", "a.bin", 30'000, 1);
-  Write("keeper", "b.bin", 30'000, 2);
+  Share("keeper", "a.bin", 30'000, 1);
+  Share("keeper", "b.bin", 30'000, 2);
   std::string root_a, root_b;
   {
     auto node = Start(Options("keeper", "keeper"));
@@ -232,7 +189,7 @@ TEST_F(PeerNodeSettingsTest, SeedingSwitchSurvivesRestart) {
 }
 
 TEST_F(PeerNodeSettingsTest, IdenticalFilesAreCountedByPath) {
-  std::string data = Write("twins", "a.bin", 50'000, 7);
+  std::string data = Share("twins", "a.bin", 50'000, 7);
   std::filesystem::copy_file(base_ + "/twins/user/shared_files/a.bin",
                              base_ + "/twins/user/shared_files/b.bin");
   struct timespec t = {::time(nullptr) - 60, 0};
@@ -244,8 +201,8 @@ TEST_F(PeerNodeSettingsTest, IdenticalFilesAreCountedByPath) {
   std::string root = node->ListSharedFiles().files(0).root_hash();
 
   // a.bin is rewritten (another root); marker.txt shows the scan saw it.
-  Write("twins", "a.bin", 50'000, 8);
-  Write("twins", "marker.txt", 100, 9);
+  Share("twins", "a.bin", 50'000, 8);
+  Share("twins", "marker.txt", 100, 9);
   auto has = [&](const std::string& r) {
     return PeerIn(*registry_, node->peer_id()).files.count(r) > 0;
   };
@@ -280,7 +237,7 @@ TEST_F(PeerNodeSettingsTest, PartialDownloadReannouncesChunksPromptly) {
   // announce interval is 60 s.
   PeerNodeOptions seeder_options = Options("slow", "slow");
   seeder_options.fault_throttle_bytes_per_s = 32 * 1024;
-  Write("slow", "big.bin", 24 * 16 * 1024, 3);
+  Share("slow", "big.bin", 24 * 16 * 1024, 3);
   auto seeder = Start(seeder_options);
   ASSERT_NE(seeder, nullptr);
   auto leecher = Start(Options("eager", "eager"));

@@ -12,69 +12,20 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
-#include "tests/peer/fake_tracker_client.h"
-#include "tests/peer/stable_file.h"
+#include "tests/peer/peer_node_fixture.h"
 
 namespace pytorrent::peer {
 namespace {
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class PeerNodeTest : public ::testing::Test {
+class PeerNodeTest : public PeerNodeFixture {
  protected:
-  void SetUp() override {
-    base_ = std::string(getenv("TEST_TMPDIR")) + "/" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(base_);
-    registry_ = std::make_shared<FakeTrackerRegistry>();
-  }
-
-  // Writes a random shared file, stable at once.
-  std::string Share(const std::string& node, const std::string& name, size_t size, int seed) {
-    return WriteStableFile(base_ + "/" + node + "/user/shared_files", name, size, seed);
-  }
-
+  using PeerNodeFixture::Start;
+  // A node named `node`, announcing every second.
   std::unique_ptr<PeerNode> Start(const std::string& node) {
-    PeerNodeOptions options;
-    options.home = base_ + "/" + node;
-    options.config.username = node;
-    options.config.chunk_size_kib = 16;
+    PeerNodeOptions options = Options(node, node);
     options.config.announce_interval_s = 1;
-    options.config_path = options.home + "/config/config.txt";
-    options.scan_interval = absl::Milliseconds(100);
-    options.scheduler.request_timeout = absl::Seconds(2);
-    auto started = PeerNode::Start(options, std::make_unique<FakeTrackerClient>(registry_));
-    EXPECT_TRUE(started.ok()) << started.status();
-    if (!started.ok()) return nullptr;
-    EXPECT_TRUE((*started)->WaitReady(absl::Seconds(10)).ok());
-    return *std::move(started);
+    return Start(std::move(options));
   }
-
-  // Waits for a terminal state; returns the final snapshot.
-  DownloadSnapshot AwaitEnd(PeerNode& node, uint64_t id) {
-    DownloadSnapshot snapshot;
-    absl::Time deadline = absl::Now() + absl::Seconds(30);
-    while (absl::Now() < deadline) {
-      auto next = node.AwaitDownloadChange(id, snapshot.version, deadline);
-      EXPECT_TRUE(next.ok());
-      if (!next.ok()) break;
-      snapshot = *next;
-      auto s = snapshot.progress.state();
-      if (s == v1::DOWNLOAD_STATE_COMPLETED || s == v1::DOWNLOAD_STATE_FAILED ||
-          s == v1::DOWNLOAD_STATE_CANCELLED) {
-        break;
-      }
-    }
-    return snapshot;
-  }
-
-  std::string base_;
-  std::shared_ptr<FakeTrackerRegistry> registry_;
 };
 
 TEST_F(PeerNodeTest, TwoDownloadsAtOnceCompleteAndAreReseeded) {
