@@ -1,5 +1,7 @@
 #include "admin/tracker_admin_service.h"
 
+#include <utility>
+
 #include "admin/grpc_status.h"
 #include "admin/request_validation.h"
 
@@ -16,7 +18,9 @@ grpc::Status TrackerAdminService::ListSwarms(grpc::ServerContext*,
                                              const v1::ListSwarmsRequest* request,
                                              v1::ListSwarmsResponse* response) {
   if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  *response = tracker_.ListSwarms(*request);
+  absl::StatusOr<v1::ListSwarmsResponse> swarms = tracker_.ListSwarms(*request);
+  if (!swarms.ok()) return ToGrpcStatus(swarms.status());
+  *response = *std::move(swarms);
   return grpc::Status::OK;
 }
 
@@ -24,7 +28,9 @@ grpc::Status TrackerAdminService::ListTrackerPeers(grpc::ServerContext*,
                                                    const v1::ListTrackerPeersRequest* request,
                                                    v1::ListTrackerPeersResponse* response) {
   if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  *response = tracker_.ListPeers(*request);
+  absl::StatusOr<v1::ListTrackerPeersResponse> peers = tracker_.ListPeers(*request);
+  if (!peers.ok()) return ToGrpcStatus(peers.status());
+  *response = *std::move(peers);
   return grpc::Status::OK;
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tracker/transaction_id_recovery.h"
+
 namespace pytorrent::tracker {
 
 namespace {
@@ -291,6 +293,8 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
   auto* response = google::protobuf::Arena::CreateMessage<v1::TrackerResponse>(&arena_);
   bool verified = false;
   if (!request->ParseFromArray(datagram.data(), static_cast<int>(datagram.size()))) {
+    // Echo the id when the top-level framing holds, so the client fails fast.
+    response->set_transaction_id(RecoverTransactionId(datagram));
     SetError(RejectKind::kMalformed, v1::TRACKER_ERROR_CODE_MALFORMED,
              "datagram is not a TrackerRequest", response);
   } else {

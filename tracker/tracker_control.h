@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "proto/admin.pb.h"
 
 namespace pytorrent::tracker {
@@ -16,8 +17,12 @@ class TrackerControl {
   virtual ~TrackerControl() = default;
 
   virtual v1::TrackerStats GetStats() = 0;
-  virtual v1::ListSwarmsResponse ListSwarms(const v1::ListSwarmsRequest& request) = 0;
-  virtual v1::ListTrackerPeersResponse ListPeers(const v1::ListTrackerPeersRequest& request) = 0;
+  // One page of swarms or peers. INVALID_ARGUMENT for a page token the
+  // tracker did not issue (never an empty "last" page).
+  virtual absl::StatusOr<v1::ListSwarmsResponse> ListSwarms(
+      const v1::ListSwarmsRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListTrackerPeersResponse> ListPeers(
+      const v1::ListTrackerPeersRequest& request) = 0;
   // NOT_FOUND if no such peer is registered.
   virtual absl::Status EvictPeer(uint64_t peer_id) = 0;
 };

@@ -114,23 +114,25 @@ v1::TrackerStats TrackerService::GetStats() {
   return stats;
 }
 
-v1::ListSwarmsResponse TrackerService::ListSwarms(const v1::ListSwarmsRequest& request) {
+absl::StatusOr<v1::ListSwarmsResponse> TrackerService::ListSwarms(
+    const v1::ListSwarmsRequest& request) {
   v1::ListSwarmsResponse result;
   std::lock_guard<std::mutex> lock(registry_mu_);
   absl::Status s =
       registry_.SearchFiles("", {.token = request.page_token(), .page_size = request.page_size()},
                             absl::Now(), result.mutable_swarms(), result.mutable_next_page_token());
-  if (!s.ok()) result.Clear();
+  if (!s.ok()) return s;
   return result;
 }
 
-v1::ListTrackerPeersResponse TrackerService::ListPeers(const v1::ListTrackerPeersRequest& request) {
+absl::StatusOr<v1::ListTrackerPeersResponse> TrackerService::ListPeers(
+    const v1::ListTrackerPeersRequest& request) {
   v1::ListTrackerPeersResponse result;
   std::lock_guard<std::mutex> lock(registry_mu_);
   absl::Status s =
       registry_.ListPeers({.token = request.page_token(), .page_size = request.page_size()},
                           absl::Now(), result.mutable_peers(), result.mutable_next_page_token());
-  if (!s.ok()) result.Clear();
+  if (!s.ok()) return s;
   return result;
 }
 

@@ -42,8 +42,9 @@ class TrackerService final : public TrackerControl {
 
   // TrackerControl (any thread).
   v1::TrackerStats GetStats() override;
-  v1::ListSwarmsResponse ListSwarms(const v1::ListSwarmsRequest& request) override;
-  v1::ListTrackerPeersResponse ListPeers(const v1::ListTrackerPeersRequest& request) override;
+  absl::StatusOr<v1::ListSwarmsResponse> ListSwarms(const v1::ListSwarmsRequest& request) override;
+  absl::StatusOr<v1::ListTrackerPeersResponse> ListPeers(
+      const v1::ListTrackerPeersRequest& request) override;
   absl::Status EvictPeer(uint64_t peer_id) override;
 
  private:

@@ -34,7 +34,8 @@ v1::TrackerStats FakeTrackerControl::GetStats() {
   return stats;
 }
 
-v1::ListSwarmsResponse FakeTrackerControl::ListSwarms(const v1::ListSwarmsRequest& request) {
+absl::StatusOr<v1::ListSwarmsResponse> FakeTrackerControl::ListSwarms(
+    const v1::ListSwarmsRequest& request) {
   absl::MutexLock lock(&mu_);
   last_swarms_request_ = request;
   v1::ListSwarmsResponse response;
@@ -42,7 +43,8 @@ v1::ListSwarmsResponse FakeTrackerControl::ListSwarms(const v1::ListSwarmsReques
   return response;
 }
 
-v1::ListTrackerPeersResponse FakeTrackerControl::ListPeers(const v1::ListTrackerPeersRequest&) {
+absl::StatusOr<v1::ListTrackerPeersResponse> FakeTrackerControl::ListPeers(
+    const v1::ListTrackerPeersRequest&) {
   absl::MutexLock lock(&mu_);
   v1::ListTrackerPeersResponse response;
   for (const v1::PeerInfo& peer : peers_) *response.add_peers() = peer;

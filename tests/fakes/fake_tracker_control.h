@@ -19,8 +19,9 @@ class FakeTrackerControl final : public tracker::TrackerControl {
   v1::ListSwarmsRequest last_swarms_request() const;
 
   v1::TrackerStats GetStats() override;
-  v1::ListSwarmsResponse ListSwarms(const v1::ListSwarmsRequest& request) override;
-  v1::ListTrackerPeersResponse ListPeers(const v1::ListTrackerPeersRequest& request) override;
+  absl::StatusOr<v1::ListSwarmsResponse> ListSwarms(const v1::ListSwarmsRequest& request) override;
+  absl::StatusOr<v1::ListTrackerPeersResponse> ListPeers(
+      const v1::ListTrackerPeersRequest& request) override;
   absl::Status EvictPeer(uint64_t peer_id) override;
 
  private:

@@ -146,6 +146,39 @@ TEST_F(HandlerTest, MalformedBytesGetTypedError) {
   EXPECT_EQ(Rejects(RejectKind::kMalformed), 1u);
 }
 
+// Finding 2 of issue 14: a datagram whose framing holds but whose contents
+// do not parse (invalid UTF-8, a broken sub-message) is answered MALFORMED
+// with its transaction id, so a client matching by id fails fast.
+TEST_F(HandlerTest, MalformedInsideEchoesTransactionId) {
+  v1::TrackerRequest r = AnnounceWith(Connect());
+  r.set_transaction_id(0xA1B2C3D4);
+  std::string bytes = r.SerializeAsString();
+  const size_t at = bytes.find("alice");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 2] = '\xff';  // "al\xffce": not UTF-8
+  v1::TrackerResponse response;
+  ASSERT_TRUE(response.ParseFromString(SendBytes(bytes)));
+  EXPECT_EQ(response.error().code(), v1::TRACKER_ERROR_CODE_MALFORMED);
+  EXPECT_EQ(response.transaction_id(), 0xA1B2C3D4u);
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+
+  // A sub-message holding a key with field number 0, the id after it.
+  const std::string broken_sub =
+      std::string("\x22\x02\x00\x00", 4) + std::string("\x15\x07\x00\x00\x00", 5);
+  ASSERT_TRUE(response.ParseFromString(SendBytes(broken_sub, kMallory)));
+  EXPECT_EQ(response.error().code(), v1::TRACKER_ERROR_CODE_MALFORMED);
+  EXPECT_EQ(response.transaction_id(), 7u);
+}
+
+TEST_F(HandlerTest, MalformedFramingRepliesWithTransactionIdZero) {
+  // The id, then a length that runs past the end: framing is broken.
+  const std::string truncated = std::string("\x15\x07\x00\x00\x00\x22\x7f", 7) + "abcdef";
+  v1::TrackerResponse response;
+  ASSERT_TRUE(response.ParseFromString(SendBytes(truncated)));
+  EXPECT_EQ(response.error().code(), v1::TRACKER_ERROR_CODE_MALFORMED);
+  EXPECT_EQ(response.transaction_id(), 0u);
+}
+
 TEST_F(HandlerTest, UnknownKindIsUnsupported) {
   // Field 14 of TrackerRequest is not defined: a future request kind.
   std::string bytes = v1::TrackerRequest().SerializeAsString();

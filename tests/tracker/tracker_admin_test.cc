@@ -66,6 +66,17 @@ TEST(TrackerAdminTest, StatsSwarmsPeersEvict) {
   ASSERT_TRUE(stub->ListTrackerPeers(Ctx().get(), {}, &peers).ok());
   EXPECT_EQ(peers.peers_size(), 2);
 
+  // Finding 3 of issue 14: a token the tracker did not issue is an error,
+  // never an OK empty page a client would read as the end of the list.
+  v1::ListSwarmsRequest bad_swarms;
+  bad_swarms.set_page_token("garbage");
+  EXPECT_EQ(stub->ListSwarms(Ctx().get(), bad_swarms, &swarms).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ListTrackerPeersRequest bad_peers;
+  bad_peers.set_page_token("garbage");
+  EXPECT_EQ(stub->ListTrackerPeers(Ctx().get(), bad_peers, &peers).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
   v1::EvictPeerRequest evict;
   evict.set_peer_id(2);
   v1::EvictPeerResponse evicted;
