@@ -21,6 +21,7 @@
 #include "admin/bearer_token_auth.h"
 #include "admin/drain_signal.h"
 #include "admin/peer_admin_service.h"
+#include "admin/reflection_v1_service.h"
 #include "admin/tracker_admin_service.h"
 #include "admin/unix_socket_path.h"
 #include "common/log.h"
@@ -132,6 +133,7 @@ class AdminServerImpl final : public AdminServer {
     builder.SetResourceQuota(quota);
     builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
     builder.RegisterService(service_.get());
+    builder.SetOption(std::make_unique<ReflectionV1Option>());
 
     // TLS files first: a bad one must not leave anything behind.
     std::shared_ptr<grpc::ServerCredentials> tls_creds;

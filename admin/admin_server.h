@@ -2,7 +2,8 @@
 #define PYTORRENT_ADMIN_ADMIN_SERVER_H_
 
 // Runs the gRPC admin plane of a node: PeerAdmin or TrackerAdmin, plus the
-// standard grpc.health.v1.Health service and server reflection.
+// standard grpc.health.v1.Health service and server reflection (v1 and
+// v1alpha).
 //
 // Secure by default: listens on a Unix domain socket (mode 0600). A TCP
 // listener is opt-in and then requires TLS and a bearer token.

@@ -20,6 +20,7 @@
 
 #include "admin/unix_socket_path.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -29,6 +30,7 @@
 #include "tests/admin/test_support.h"
 #include "tests/fakes/fake_peer_control.h"
 #include "tests/fakes/fake_tracker_control.h"
+#include "third_party/grpc_reflection/reflection_v1.grpc.pb.h"
 
 namespace pytorrent::admin {
 namespace {
@@ -484,6 +486,47 @@ TEST_F(PeerAdminTest, ReflectionListsTheServices) {
   std::vector<std::string> names = ListServicesByReflection(channel_);
   EXPECT_THAT(names, ::testing::IsSupersetOf({"pytorrent.v1.PeerAdmin", "grpc.health.v1.Health",
                                               "grpc.reflection.v1alpha.ServerReflection"}));
+}
+
+// What grpcurl and other current tools do first: reflection v1. Lists the
+// services, then fetches the file defining PeerAdmin with its imports.
+TEST_F(PeerAdminTest, ReflectionV1ListsServicesAndDescribesThem) {
+  namespace refl = ::grpc::reflection::v1;
+  auto stub = refl::ServerReflection::NewStub(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline());
+  auto stream = stub->ServerReflectionInfo(&ctx);
+  refl::ServerReflectionRequest request;
+  refl::ServerReflectionResponse response;
+
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& service : response.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"pytorrent.v1.PeerAdmin", "grpc.health.v1.Health",
+                                              "grpc.reflection.v1.ServerReflection",
+                                              "grpc.reflection.v1alpha.ServerReflection"}));
+
+  request.set_file_containing_symbol("pytorrent.v1.PeerAdmin");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> files;
+  for (const std::string& bytes : response.file_descriptor_response().file_descriptor_proto()) {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    files.push_back(file.name());
+  }
+  EXPECT_THAT(files, ::testing::ElementsAre("proto/admin.proto", "proto/tracker.proto"));
+
+  request.set_file_containing_symbol("pytorrent.v1.NoSuchService");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  EXPECT_EQ(response.error_response().error_code(), grpc::StatusCode::NOT_FOUND);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 TEST(AdminServerSocketTest, ReplacesStaleSocketButNotLiveOneOrOtherFiles) {
