@@ -10,6 +10,10 @@ void DownloadStopwatch::Observe(const v1::DownloadProgress& progress) {
 }
 
 DownloadSummary DownloadStopwatch::Finish(const v1::DownloadProgress& last) const {
+  if (last.elapsed_ms() > 0) {
+    return {.bytes = last.bytes_received(),
+            .elapsed = absl::Milliseconds(static_cast<int64_t>(last.elapsed_ms()))};
+  }
   const uint64_t baseline = baseline_bytes_.value_or(0);
   return {.bytes = last.bytes_done() > baseline ? last.bytes_done() - baseline : 0,
           .elapsed = clock_.Now() - start_};

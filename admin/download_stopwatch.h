@@ -1,11 +1,15 @@
 #ifndef PYTORRENT_ADMIN_DOWNLOAD_STOPWATCH_H_
 #define PYTORRENT_ADMIN_DOWNLOAD_STOPWATCH_H_
 
-// `DownloadStopwatch` times a download the CLI started, for the finished
-// progress bar (RenderFinishedBar): the time from just before StartDownload
-// to completion, and the bytes that arrived meanwhile. Bytes already on disk
-// when the watch began (a resumed download) are not counted, unless the very
-// first snapshot is already the completed one.
+// `DownloadStopwatch` gives the finished progress bar (RenderFinishedBar) its
+// numbers. The node's own figures come first: a final snapshot that carries
+// `elapsed_ms` gives bytes_received / elapsed_ms, the same average the
+// downloads table shows, however few updates the CLI saw (a fast download
+// may complete before the first one). Only for a node that reports no
+// elapsed time does the CLI time it itself: from just before StartDownload
+// to completion, counting the bytes that arrived meanwhile (bytes already on
+// disk when the watch began, a resumed download, are not counted unless the
+// very first snapshot is already the completed one).
 //
 // Example:
 //   DownloadStopwatch stopwatch(clock);        // before StartDownload

@@ -3,7 +3,9 @@
 # your own peer, all on 127.0.0.1 with OS-chosen ports. With a terminal it
 # opens the CLI attached to your peer; without one (stdin not a TTY) it runs
 # a scripted download, prints what it did and the verified SHA-256, and exits.
-# Every process it started is stopped on exit, by PID.
+# Every process it started is stopped on exit, by PID. The background
+# processes (tracker, seeders, your peer) write to log files in the demo
+# folder, never to your terminal; the demo says where at start and at exit.
 #
 # Environment: PYTORRENT_DEMO_DIR (default ./demo-home, recreated each run),
 # PYTORRENT_DEMO_SIZE_MIB (size of the shared sample file, default 64),
@@ -16,7 +18,12 @@ DEMO="${PYTORRENT_DEMO_DIR:-$ROOT/demo-home}"
 SIZE_MIB="${PYTORRENT_DEMO_SIZE_MIB:-64}"
 SAMPLE="pytorrent-demo.bin"
 
-say() { printf '\033[1;35m[demo]\033[0m %s\n' "$*" >&2; }
+# Colour only when stderr is a terminal: pipes and files get plain text.
+if [ -t 2 ]; then
+  say() { printf '\033[1;35m[demo]\033[0m %s\n' "$*" >&2; }
+else
+  say() { printf '[demo] %s\n' "$*" >&2; }
+fi
 
 PIDS=()
 cleanup() {
@@ -29,7 +36,14 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
 }
-trap cleanup EXIT
+LOGS=""
+on_exit() {
+  local rc=$?
+  cleanup
+  [ -n "$LOGS" ] && say "logs of the tracker and the peers: $LOGS"
+  return "$rc"
+}
+trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 wait_for_file() {  # wait_for_file PATH WHAT: bounded wait for a file to appear
@@ -46,7 +60,10 @@ if [ -n "${PYTORRENT_BIN_DIR:-}" ]; then
   BIN="$PYTORRENT_BIN_DIR"
 else
   say "building tracker, peer and CLI (bazel, the first build takes a few minutes)"
-  (cd "$ROOT" && bazel build -c opt //tracker //peer //admin:cli) >&2
+  (cd "$ROOT" && bazel build -c opt //tracker //peer //admin:cli) >&2 || {
+    echo "demo: 'bazel build -c opt //tracker //peer //admin:cli' failed -- the compiler's message is above" >&2
+    exit 1
+  }
   BIN="$(cd "$ROOT" && bazel info -c opt bazel-bin 2>/dev/null)"
 fi
 TRACKER="$BIN/tracker/tracker"
@@ -54,11 +71,13 @@ PEER="$BIN/peer/peer"
 CLI="$BIN/admin/cli"
 
 rm -rf "$DEMO"
-mkdir -p "$DEMO"
+LOGS="$DEMO/logs"
+mkdir -p "$LOGS"
 say "demo folder: $DEMO"
+say "the tracker and the peers write their output to $LOGS/"
 
 "$TRACKER" --home "$DEMO/tracker" --host 127.0.0.1 --port 0 \
-  --port-file "$DEMO/tracker.port" &
+  --port-file "$DEMO/tracker.port" >"$LOGS/tracker.log" 2>&1 &
 PIDS+=($!)
 wait_for_file "$DEMO/tracker.port" "the tracker"
 TRACKER_ADDR="127.0.0.1:$(cat "$DEMO/tracker.port")"
@@ -76,7 +95,7 @@ for i in 0 1 2; do
   cp "$DEMO/$SAMPLE" "$home/user/shared_files/$SAMPLE"
   printf '%s\n' "${poems[$i]}" > "$home/user/shared_files/poem-${names[$i]}.txt"
   "$PEER" --home "$home" --tracker "$TRACKER_ADDR" --username "${names[$i]}" \
-    --chunk-listen tcp://127.0.0.1:0 &
+    --chunk-listen tcp://127.0.0.1:0 >"$LOGS/seeder-${names[$i]}.log" 2>&1 &
   PIDS+=($!)
 done
 
@@ -85,9 +104,11 @@ mkdir -p "$ME/user/shared_files"
 printf 'Hello from your own node.\n' > "$ME/user/shared_files/hello.txt"
 if [ -t 0 ] && [ -t 1 ]; then
   # Interactive: the CLI's first run asks for your username.
-  "$PEER" --home "$ME" --tracker "$TRACKER_ADDR" --chunk-listen tcp://127.0.0.1:0 &
+  "$PEER" --home "$ME" --tracker "$TRACKER_ADDR" --chunk-listen tcp://127.0.0.1:0 \
+    >"$LOGS/you.log" 2>&1 &
 else
-  "$PEER" --home "$ME" --tracker "$TRACKER_ADDR" --username you --chunk-listen tcp://127.0.0.1:0 &
+  "$PEER" --home "$ME" --tracker "$TRACKER_ADDR" --username you --chunk-listen tcp://127.0.0.1:0 \
+    >"$LOGS/you.log" 2>&1 &
 fi
 PIDS+=($!)
 for n in "${names[@]}"; do wait_for_file "$DEMO/seeder-$n/state/admin.sock" "seeder $n"; done

@@ -62,5 +62,39 @@ TEST(DownloadStopwatchTest, NoUpdateAtAllStillGivesASummary) {
   EXPECT_EQ(summary.elapsed, absl::Seconds(1));
 }
 
+// The demo's 64 MiB download from 3 seeders: every byte arrived before the
+// CLI's first update, which already read 100% (the node was still checking
+// the whole file), then COMPLETED. The bar showed "avg 0 B/s" while the
+// downloads table showed the node's figure; both now show the node's.
+TEST(DownloadStopwatchTest, DownloadCompleteBeforeTheFirstUpdateShowsTheNodesAverage) {
+  FakeTimeSource clock;
+  DownloadStopwatch stopwatch(clock);
+  clock.Advance(absl::Milliseconds(180));
+  v1::DownloadProgress all_there = Progress(v1::DOWNLOAD_STATE_DOWNLOADING, 20'000'000);
+  stopwatch.Observe(all_there);
+  clock.Advance(absl::Milliseconds(220));
+  v1::DownloadProgress last = Progress(v1::DOWNLOAD_STATE_COMPLETED, 20'000'000);
+  last.set_elapsed_ms(160);
+  last.set_bytes_received(20'000'000);
+  stopwatch.Observe(last);
+  const DownloadSummary summary = stopwatch.Finish(last);
+  EXPECT_EQ(summary.bytes, 20'000'000u);
+  EXPECT_EQ(summary.elapsed, absl::Milliseconds(160));
+  EXPECT_EQ(AverageRate(summary), 125'000'000u);
+  EXPECT_EQ(RenderFinishedBar(ViewOf(last), summary, 4),
+            "[####]  100.0%  avg 125.00 MB/s  took 0.1s");
+}
+
+TEST(DownloadStopwatchTest, NodeFiguresExcludeTheResumedPart) {
+  FakeTimeSource clock;
+  DownloadStopwatch stopwatch(clock);
+  stopwatch.Observe(Progress(v1::DOWNLOAD_STATE_DOWNLOADING, 15'000'000));
+  clock.Advance(absl::Seconds(9));
+  v1::DownloadProgress last = Progress(v1::DOWNLOAD_STATE_COMPLETED, 20'000'000);
+  last.set_elapsed_ms(2'000);
+  last.set_bytes_received(5'000'000);
+  EXPECT_EQ(AverageRate(stopwatch.Finish(last)), 2'500'000u);
+}
+
 }  // namespace
 }  // namespace pytorrent::admin

@@ -15,3 +15,12 @@ cat "$out"
 want="$(sha256sum "$PYTORRENT_DEMO_DIR/pytorrent-demo.bin" | cut -d' ' -f1)"
 grep -q "download sha256 $want" "$out"
 grep -q "verified: the downloaded file matches the source" "$out"
+# Output that is not a terminal carries no colour codes.
+if grep -q $'\033' "$out"; then echo "colour codes in piped output" >&2; exit 1; fi
+# The background processes wrote to log files, and the demo said where, at
+# start and at exit.
+grep -qF "the tracker and the peers write their output to $PYTORRENT_DEMO_DIR/logs/" "$out"
+grep -qF "logs of the tracker and the peers: $PYTORRENT_DEMO_DIR/logs" "$out"
+test -f "$PYTORRENT_DEMO_DIR/logs/tracker.log"
+for n in ada grace linus you; do test -f "$PYTORRENT_DEMO_DIR/logs/$n.log" ||
+  test -f "$PYTORRENT_DEMO_DIR/logs/seeder-$n.log"; done

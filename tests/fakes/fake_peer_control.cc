@@ -154,7 +154,7 @@ bool FakePeerControl::AdvanceLocked(uint64_t download_id, uint64_t bytes) {
   b->set_bytes_received(done / 2);
   // As if every byte so far came at the demo rate.
   p.set_bytes_received(done);
-  p.set_elapsed_ms(done * 1000 / kRateBytesPerS);
+  p.set_elapsed_ms(std::max<uint64_t>(1, done * 1000 / kRateBytesPerS));
   if (done == p.size_bytes()) {
     p.set_state(v1::DOWNLOAD_STATE_COMPLETED);
     p.set_rate_bytes_per_s(0);
