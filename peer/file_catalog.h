@@ -19,7 +19,7 @@
 #include <string>
 
 #include "common/sha256.h"
-#include "peer/manifest.h"
+#include "peer/content/manifest.h"
 
 namespace pytorrent::peer {
 

@@ -19,10 +19,10 @@
 #include "admin/admin_server.h"
 #include "common/log.h"
 #include "common/sha256.h"
-#include "peer/atomic_file.h"
-#include "peer/chunk_digest.h"
+#include "peer/content/chunk_digest.h"
 #include "peer/peer_config.h"
 #include "peer/peer_node.h"
+#include "peer/storage/atomic_file.h"
 #include "peer/tracker_client.h"
 
 namespace {

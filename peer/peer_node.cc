@@ -17,8 +17,8 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "common/names.h"
-#include "peer/atomic_file.h"
 #include "peer/shared_folder.h"
+#include "peer/storage/atomic_file.h"
 
 namespace pytorrent::peer {
 namespace {

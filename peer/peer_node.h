@@ -48,15 +48,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "peer/chunk_scheduler.h"
-#include "peer/download.h"
+#include "peer/content/manifest_cache.h"
+#include "peer/download/chunk_scheduler.h"
+#include "peer/download/download.h"
 #include "peer/file_catalog.h"
-#include "peer/manifest_cache.h"
 #include "peer/peer_config.h"
 #include "peer/peer_control.h"
 #include "peer/shared_folder.h"
 #include "peer/tracker_client.h"
-#include "peer/zmq_seeder.h"
+#include "peer/transfer/zmq_seeder.h"
 #include "zmq.hpp"
 
 namespace pytorrent::peer {

@@ -22,8 +22,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "peer/manifest.h"
-#include "peer/manifest_cache.h"
+#include "peer/content/manifest.h"
+#include "peer/content/manifest_cache.h"
 
 namespace pytorrent::peer {
 

@@ -32,7 +32,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "peer/chunk_digest.h"
+#include "peer/content/chunk_digest.h"
 #include "tests/integration/peer_process.h"
 #include "tests/tracker/tracker_process.h"
 

@@ -17,8 +17,8 @@
 #include "absl/time/clock.h"
 #include "admin/unix_socket_path.h"
 #include "common/sha256.h"
-#include "peer/manifest.h"
-#include "peer/resume_state.h"
+#include "peer/content/manifest.h"
+#include "peer/storage/resume_state.h"
 
 namespace pytorrent::testing {
 

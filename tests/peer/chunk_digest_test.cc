@@ -1,4 +1,4 @@
-#include "peer/chunk_digest.h"
+#include "peer/content/chunk_digest.h"
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "peer/merkle.h"
+#include "peer/content/merkle.h"
 
 namespace pytorrent::peer {
 namespace {

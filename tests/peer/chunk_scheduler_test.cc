@@ -1,4 +1,4 @@
-#include "peer/chunk_scheduler.h"
+#include "peer/download/chunk_scheduler.h"
 
 #include <string>
 

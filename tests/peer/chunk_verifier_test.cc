@@ -1,4 +1,4 @@
-#include "peer/chunk_verifier.h"
+#include "peer/storage/chunk_verifier.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "peer/file_hasher.h"
+#include "peer/storage/file_hasher.h"
 
 #include <fcntl.h>
 #include <unistd.h>

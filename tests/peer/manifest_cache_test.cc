@@ -1,4 +1,4 @@
-#include "peer/manifest_cache.h"
+#include "peer/content/manifest_cache.h"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "peer/manifest.h"
+#include "peer/content/manifest.h"
 
 #include <fstream>
 #include <random>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "peer/merkle.h"
+#include "peer/content/merkle.h"
 
 namespace pytorrent::peer {
 namespace {

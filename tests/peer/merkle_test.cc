@@ -1,4 +1,4 @@
-#include "peer/merkle.h"
+#include "peer/content/merkle.h"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "peer/partial_file.h"
+#include "peer/storage/partial_file.h"
 
 #include <sys/stat.h>
 

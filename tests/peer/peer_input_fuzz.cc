@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "peer/manifest.h"
-#include "peer/manifest_cache.h"
+#include "peer/content/manifest.h"
+#include "peer/content/manifest_cache.h"
 #include "peer/peer_config.h"
-#include "peer/resume_state.h"
-#include "peer/wire_codec.h"
+#include "peer/storage/resume_state.h"
+#include "peer/transfer/wire_codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace pytorrent;

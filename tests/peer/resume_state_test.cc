@@ -1,4 +1,4 @@
-#include "peer/resume_state.h"
+#include "peer/storage/resume_state.h"
 
 #include <fstream>
 

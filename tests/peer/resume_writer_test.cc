@@ -1,4 +1,4 @@
-#include "peer/resume_writer.h"
+#include "peer/storage/resume_writer.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 // node's loop: it decides when requests are read (OnReadable) and when the
 // reader's finished chunks are sent (OnReadsDone), so credit limits and
 // read failures are exercised deterministically.
-#include "peer/zmq_seeder.h"
+#include "peer/transfer/zmq_seeder.h"
 
 #include <fcntl.h>
 #include <sys/uio.h>
@@ -16,8 +16,8 @@
 
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "peer/manifest.h"
-#include "peer/wire_codec.h"
+#include "peer/content/manifest.h"
+#include "peer/transfer/wire_codec.h"
 
 namespace pytorrent::peer {
 namespace {

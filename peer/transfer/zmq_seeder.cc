@@ -1,0 +1,380 @@
+#include "peer/transfer/zmq_seeder.h"
+
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "peer/transfer/wire_codec.h"
+#include "zmq_addon.hpp"
+
+namespace pytorrent::peer {
+namespace {
+
+constexpr size_t kMaxFramesPerMessage = 4;
+constexpr int kBatch = 256;
+constexpr size_t kMaxSubscribersPerFile = 256;
+
+// Reads in progress for all peers together; beyond it requests get NO_CREDIT.
+constexpr size_t kMaxReadsInFlight = 1024;
+// Reads one reader thread takes in one go.
+constexpr size_t kReadBatch = 8;
+
+void FreeBuffer(void* data, void* /*hint*/) { std::free(data); }
+
+}  // namespace
+
+ZmqSeeder::ZmqSeeder(zmq::context_t& context, zmq::socket_t socket, std::string endpoint,
+                     const FileCatalog& catalog, SeederOptions options)
+    : socket_(std::move(socket)),
+      endpoint_(std::move(endpoint)),
+      catalog_(catalog),
+      options_(options) {
+  reader_ =
+      std::make_unique<Reader>(context, "chunk-reader", options_.read_workers, kReadBatch, [] {
+        return [](std::vector<Read>& reads, std::vector<Read>& done) {
+          for (Read& read : reads) {
+            // ServeChunk allocated the buffer; a missing one is out of memory.
+            uint8_t* bytes = static_cast<uint8_t*>(read.buffer.get());
+            uint32_t got = 0;
+            while (bytes != nullptr && got < read.length) {
+              ssize_t n = ::pread(read.fd->get(), bytes + got, read.length - got,
+                                  static_cast<off_t>(read.offset + got));
+              if (n < 0 && errno == EINTR) continue;
+              if (n <= 0) {
+                read.buffer.reset();  // error, or the file shrank: Reject INTERNAL
+                break;
+              }
+              got += static_cast<uint32_t>(n);
+            }
+            done.push_back(std::move(read));
+          }
+        };
+      });
+}
+
+absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& context,
+                                                           const std::string& endpoint,
+                                                           const FileCatalog& catalog,
+                                                           SeederOptions options) {
+  try {
+    zmq::socket_t socket(context, zmq::socket_type::router);
+    socket.set(zmq::sockopt::linger, 0);
+    // Sending to a peer that has gone fails (EHOSTUNREACH) instead of being
+    // dropped silently, so its queued requests are discarded and not counted.
+    socket.set(zmq::sockopt::router_mandatory, true);
+    // Requests are small; anything bigger is garbage and drops the connection.
+    socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(kMaxHeaderBytes));
+    // Per-peer queues. Credit keeps honest leechers far below these; they
+    // only bound what a peer that never reads can pin in memory (a send at
+    // the mark fails at once and the request times out on the leecher).
+    socket.set(zmq::sockopt::sndhwm, 128);
+    socket.set(zmq::sockopt::rcvhwm, 1024);
+    socket.bind(endpoint);
+    std::string bound = socket.get(zmq::sockopt::last_endpoint);
+    return std::unique_ptr<ZmqSeeder>(
+        new ZmqSeeder(context, std::move(socket), std::move(bound), catalog, options));
+  } catch (const zmq::error_t& e) {
+    return absl::InvalidArgumentError(absl::StrCat("bind ", endpoint, ": ", e.what()));
+  }
+}
+
+void ZmqSeeder::SendHeader(const std::string& identity, const v1::PeerMessage& message) {
+  std::string bytes = message.SerializeAsString();
+  try {
+    if (!socket_.send(zmq::buffer(identity),
+                      zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return;  // at its high-water mark: the request times out there
+    }
+    socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t&) {
+    DropQueued(identity);  // peer gone
+  }
+}
+
+void ZmqSeeder::SendReject(const std::string& identity, v1::RejectReason reason, std::string text,
+                           const std::string& root, uint32_t chunk) {
+  ++counters_.rejects_sent;
+  SendHeader(identity, MakeReject(reason, std::move(text), root, chunk));
+}
+
+void ZmqSeeder::OnReadable(absl::Time now) {
+  for (int i = 0; i < kBatch; ++i) {
+    zmq::message_t frames[kMaxFramesPerMessage + 1];
+    size_t count = 0;
+    try {
+      bool more = true;
+      bool first = true;
+      while (more) {
+        zmq::message_t scratch;
+        zmq::message_t& target = count <= kMaxFramesPerMessage ? frames[count] : scratch;
+        auto got = socket_.recv(target, first ? zmq::recv_flags::dontwait : zmq::recv_flags::none);
+        if (!got) return;  // nothing pending
+        first = false;
+        more = target.more();
+        ++count;
+      }
+    } catch (const zmq::error_t&) {
+      return;
+    }
+    std::string identity = frames[0].to_string();
+    if (count > kMaxFramesPerMessage) {
+      ++counters_.malformed_frames;
+      SendReject(identity, v1::REJECT_REASON_MALFORMED, "too many frames");
+      continue;
+    }
+    Handle(identity, frames + 1, count - 1, now);
+  }
+}
+
+void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size_t count,
+                       absl::Time now) {
+  (void)now;
+  v1::PeerMessage message;
+  if (count != 1 ||
+      !ParsePeerMessage(frames[0].data(), frames[0].size(), kMaxHeaderBytes, message).ok()) {
+    ++counters_.malformed_frames;
+    SendReject(identity, v1::REJECT_REASON_MALFORMED, "expected one PeerMessage header frame");
+    return;
+  }
+  Sha256Digest root{};
+  switch (message.body_case()) {
+    case v1::PeerMessage::kHello: {
+      if (message.hello().protocol_version() != v1::PROTOCOL_VERSION_1) {
+        SendReject(identity, v1::REJECT_REASON_VERSION, "only protocol version 1 is spoken");
+        return;
+      }
+      v1::PeerMessage reply;
+      reply.mutable_hello()->set_protocol_version(v1::PROTOCOL_VERSION_1);
+      reply.mutable_hello()->set_peer_id(options_.peer_id);
+      SendHeader(identity, reply);
+      return;
+    }
+    case v1::PeerMessage::kManifestRequest: {
+      const std::string& root_bytes = message.manifest_request().root_hash();
+      if (!DigestFromBytes(root_bytes, root)) {
+        ++counters_.malformed_frames;
+        SendReject(identity, v1::REJECT_REASON_MALFORMED, "root_hash must be 32 bytes");
+        return;
+      }
+      const ServedFile* file = catalog_.Find(root);
+      if (file == nullptr) {
+        SendReject(identity, v1::REJECT_REASON_UNKNOWN_FILE, "file not shared here", root_bytes);
+        return;
+      }
+      try {
+        if (!socket_.send(zmq::buffer(identity),
+                          zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+          return;
+        }
+        // The response is the cached serialized ManifestResponse wrapped in a
+        // PeerMessage (field 3, length-delimited).
+        std::string wrapped;
+        const std::string& inner = *file->manifest_bytes;
+        wrapped.push_back(static_cast<char>((3 << 3) | 2));
+        uint64_t length = inner.size();
+        while (length >= 0x80) {
+          wrapped.push_back(static_cast<char>((length & 0x7f) | 0x80));
+          length >>= 7;
+        }
+        wrapped.push_back(static_cast<char>(length));
+        wrapped.append(inner);
+        socket_.send(zmq::buffer(wrapped), zmq::send_flags::dontwait);
+      } catch (const zmq::error_t&) {
+        DropQueued(identity);
+        return;
+      }
+      ++counters_.manifests_served;
+      v1::PeerMessage bitfield;
+      v1::Bitfield* b = bitfield.mutable_bitfield();
+      uint32_t n = file->manifest->chunk_count();
+      b->set_root_hash(root_bytes);
+      b->set_chunk_count(n);
+      std::string bits((n + 7) / 8, '\0');
+      for (uint32_t c = 0; c < n; ++c) {
+        if (file->has_chunk == nullptr || file->has_chunk(c)) {
+          bits[c / 8] = static_cast<char>(static_cast<uint8_t>(bits[c / 8]) | (0x80 >> (c % 8)));
+        }
+      }
+      b->set_bits(std::move(bits));
+      SendHeader(identity, bitfield);
+      if (file->has_chunk != nullptr) {
+        auto& subs = subscribers_[root];
+        if (subs.size() < kMaxSubscribersPerFile) subs.insert(identity);
+      }
+      return;
+    }
+    case v1::PeerMessage::kChunkRequest: {
+      const v1::ChunkRequest& request = message.chunk_request();
+      if (!DigestFromBytes(request.root_hash(), root)) {
+        ++counters_.malformed_frames;
+        SendReject(identity, v1::REJECT_REASON_MALFORMED, "root_hash must be 32 bytes");
+        return;
+      }
+      auto queued = queued_per_peer_.find(identity);
+      if ((queued != queued_per_peer_.end() && queued->second >= options_.max_queued_per_peer) ||
+          reads_in_flight_ >= kMaxReadsInFlight) {
+        SendReject(identity, v1::REJECT_REASON_NO_CREDIT, "too many requests outstanding",
+                   request.root_hash(), request.chunk_index());
+        return;
+      }
+      if (options_.throttle_bytes_per_s > 0) {
+        ++queued_per_peer_[identity];
+        queue_.push_back({identity, root, request.chunk_index()});
+        return;
+      }
+      ServeChunk(identity, root, request.chunk_index());
+      return;
+    }
+    case v1::PeerMessage::kCancel: {
+      if (!DigestFromBytes(message.cancel().root_hash(), root)) return;
+      for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+        if (it->identity == identity && it->root == root &&
+            it->chunk == message.cancel().chunk_index()) {
+          ReleaseQueued(identity);
+          queue_.erase(it);
+          break;
+        }
+      }
+      return;
+    }
+    default:
+      ++counters_.malformed_frames;
+      SendReject(identity, v1::REJECT_REASON_MALFORMED, "unexpected message kind for a seeder");
+      return;
+  }
+}
+
+void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root, uint32_t chunk) {
+  std::string root_bytes = DigestToBytes(root);
+  const ServedFile* file = catalog_.Find(root);
+  if (file == nullptr) {
+    SendReject(identity, v1::REJECT_REASON_UNKNOWN_FILE, "file not shared here", root_bytes, chunk);
+    return;
+  }
+  if (chunk >= file->manifest->chunk_count() ||
+      (file->has_chunk != nullptr && !file->has_chunk(chunk))) {
+    SendReject(identity, v1::REJECT_REASON_UNKNOWN_CHUNK, "chunk not held", root_bytes, chunk);
+    return;
+  }
+  Read read;
+  read.identity = identity;
+  read.root_bytes = std::move(root_bytes);
+  read.chunk = chunk;
+  read.offset = file->manifest->ChunkOffset(chunk);
+  read.length = file->manifest->ChunkLength(chunk);
+  read.fd = file->fd;
+  read.buffer.reset(std::malloc(read.length == 0 ? 1 : read.length));
+  if (read.buffer == nullptr) {
+    SendReject(identity, v1::REJECT_REASON_INTERNAL, "out of memory", read.root_bytes, chunk);
+    return;
+  }
+  if (options_.read_cached_inline && ReadIfCached(read)) {
+    SendChunk(read);
+    return;
+  }
+  // Not (all) in the page cache: a disk read, which must not stall the loop.
+  ++queued_per_peer_[identity];
+  ++reads_in_flight_;
+  reader_->Submit(std::move(read));
+}
+
+bool ZmqSeeder::ReadIfCached(Read& read) {
+  if (read.length == 0) return true;
+  struct iovec iov = {read.buffer.get(), read.length};
+  ssize_t n = ::preadv2(read.fd->get(), &iov, 1, static_cast<off_t>(read.offset), RWF_NOWAIT);
+  // EAGAIN: not cached; a short read: partly cached; EOPNOTSUPP: the file
+  // system cannot tell. The reader pool does all of these.
+  return n == static_cast<ssize_t>(read.length);
+}
+
+void ZmqSeeder::OnReadsDone() {
+  for (Read& read : reader_->TakeResults()) {
+    --reads_in_flight_;
+    ReleaseQueued(read.identity);
+    SendChunk(read);
+  }
+}
+
+void ZmqSeeder::SendChunk(Read& read) {
+  if (read.buffer == nullptr) {
+    SendReject(read.identity, v1::REJECT_REASON_INTERNAL, "read failed", read.root_bytes,
+               read.chunk);
+    return;
+  }
+  if (options_.fault_corrupt_chunks && read.length > 0) {
+    static_cast<uint8_t*>(read.buffer.get())[read.length / 2] ^= 0xff;
+  }
+  v1::PeerMessage header;
+  v1::ChunkData* data = header.mutable_chunk();
+  data->set_root_hash(read.root_bytes);
+  data->set_chunk_index(read.chunk);
+  data->set_size_bytes(read.length);
+  std::string header_bytes = header.SerializeAsString();
+  try {
+    // The identity frame decides routing: if it cannot be queued (peer gone,
+    // or at its high-water mark) nothing else of the message is sent.
+    if (!socket_.send(zmq::buffer(read.identity),
+                      zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return;
+    }
+    socket_.send(zmq::buffer(header_bytes), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+    // ZeroMQ owns the bytes from here and frees them once sent.
+    zmq::message_t body(read.buffer.release(), read.length, FreeBuffer, nullptr);
+    socket_.send(body, zmq::send_flags::dontwait);
+  } catch (const zmq::error_t&) {
+    DropQueued(read.identity);
+    return;
+  }
+  ++counters_.chunks_served;
+  counters_.bytes_served += read.length;
+}
+
+void ZmqSeeder::ReleaseQueued(const std::string& identity) {
+  auto it = queued_per_peer_.find(identity);
+  if (it == queued_per_peer_.end()) return;  // forgotten by DropQueued
+  if (--it->second <= 0) queued_per_peer_.erase(it);
+}
+
+void ZmqSeeder::DropQueued(const std::string& identity) {
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    it = it->identity == identity ? queue_.erase(it) : it + 1;
+  }
+  queued_per_peer_.erase(identity);
+  for (auto& [root, subs] : subscribers_) subs.erase(identity);
+}
+
+void ZmqSeeder::Tick(absl::Time now) {
+  if (options_.throttle_bytes_per_s == 0) return;
+  if (last_tick_ == absl::InfinitePast()) last_tick_ = now;
+  double rate = static_cast<double>(options_.throttle_bytes_per_s);
+  throttle_budget_bytes_ += absl::ToDoubleSeconds(now - last_tick_) * rate;
+  if (throttle_budget_bytes_ > rate) throttle_budget_bytes_ = rate;
+  last_tick_ = now;
+  while (!queue_.empty() && throttle_budget_bytes_ > 0) {
+    Queued next = std::move(queue_.front());
+    queue_.pop_front();
+    ReleaseQueued(next.identity);
+    const ServedFile* file = catalog_.Find(next.root);
+    if (file != nullptr) throttle_budget_bytes_ -= file->manifest->ChunkLength(next.chunk);
+    ServeChunk(next.identity, next.root, next.chunk);
+  }
+}
+
+void ZmqSeeder::BroadcastHave(const Sha256Digest& root, uint32_t chunk) {
+  auto it = subscribers_.find(root);
+  if (it == subscribers_.end()) return;
+  v1::PeerMessage have;
+  have.mutable_have()->set_root_hash(DigestToBytes(root));
+  have.mutable_have()->set_chunk_index(chunk);
+  // A failed send forgets the peer (DropQueued edits the set): iterate a copy.
+  std::vector<std::string> identities(it->second.begin(), it->second.end());
+  for (const std::string& identity : identities) SendHeader(identity, have);
+}
+
+}  // namespace pytorrent::peer
