@@ -4,8 +4,9 @@
 // Opens the UDP socket of either side of the tracker protocol: the tracker
 // binds its listening address, a peer connects to its tracker (connect()
 // makes the kernel drop datagrams from anyone else). `host` may be a name
-// or a numeric IPv4/IPv6 address; every address it resolves to is tried in
-// order until one works.
+// or a numeric IPv4/IPv6 address (with or without [brackets]); every address
+// it resolves to is tried in order until one works. An IPv6 socket that
+// binds is dual-stack (IPV6_V6ONLY off): binding "::" serves IPv4 too.
 //
 // Example:
 //   absl::StatusOr<int> fd = OpenUdpSocket("tracker.lan", 6969, UdpRole::kConnect);

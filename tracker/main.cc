@@ -25,6 +25,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "admin/admin_server.h"
+#include "common/host_port.h"
 #include "common/log.h"
 #include "google/protobuf/stubs/logging.h"
 #include "tracker/connection_id.h"
@@ -49,7 +50,8 @@ constexpr int64_t kMaxHoldingsCap = 1'000'000'000;
 
 struct Settings {
   std::string home;
-  std::string host = "127.0.0.1";
+  // Every interface, IPv6 and IPv4 (one dual-stack socket).
+  std::string host = "::";
   int port = 6969;
   std::string port_file;
   std::string admin_socket;
@@ -63,6 +65,7 @@ struct Settings {
   std::string config;
   int connection_id_window_s = 120;
   int io_threads = 1;
+  bool trust_claimed_hosts = false;
 };
 
 int Fail(const std::string& message) {
@@ -107,7 +110,10 @@ int main(int argc, char** argv) {
   Settings s;
   CLI::App app{"PyTorrent UDP tracker"};
   app.add_option("--home", s.home, "Home folder (default $HOME/.pytorrent/tracker)");
-  app.add_option("--host", s.host, "Address to bind")->capture_default_str();
+  app.add_option("--host", s.host,
+                 "Address to bind: :: is every interface, IPv6 and IPv4 (0.0.0.0 when the "
+                 "machine has no IPv6); an IPv6 address may be written in [brackets]")
+      ->capture_default_str();
   app.add_option("--port", s.port, "UDP port; 0 picks a free one")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
@@ -145,6 +151,10 @@ int main(int argc, char** argv) {
                  "Threads serving the UDP socket (they share the registry under a mutex)")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_flag("--trust-claimed-hosts", s.trust_claimed_hosts,
+               "List the host a peer claims in its announce (chunk_endpoint) instead of the "
+               "address the announce came from; only for trusted peers behind port forwards "
+               "or proxies (default: off)");
   CLI11_PARSE(app, argc, argv);
 
   if (s.home.empty()) {
@@ -186,6 +196,9 @@ int main(int argc, char** argv) {
     num("--max-holdings", "max_holdings", s.max_holdings);
     num("--io-threads", "io_threads", s.io_threads);
     str("--log-level", "log_level", s.log_level);
+    if (app.count("--trust-claimed-hosts") == 0) {
+      s.trust_claimed_hosts = ini.GetBoolean("", "trust_claimed_hosts", s.trust_claimed_hosts);
+    }
     if (s.port < 0 || s.port > 65535) return Fail("port must be 0..65535");
     if (s.announce_interval_s < 1) return Fail("announce_interval_s must be at least 1");
     if (s.max_peers < 1 || s.max_peers > 100'000'000 || s.max_files_per_peer < 1 ||
@@ -249,9 +262,15 @@ int main(int argc, char** argv) {
   }
   for (auto& h : handlers) {
     h->set_stats_group({handler_ptrs.begin(), handler_ptrs.end()});
+    h->set_endpoint_policy({.trust_claimed_hosts = s.trust_claimed_hosts});
   }
 
   auto server = UdpServer::Bind({.host = s.host, .port = static_cast<uint16_t>(s.port)});
+  if (!server.ok() && s.host == "::" && app.count("--host") == 0) {
+    // A machine without IPv6: the default still means every interface.
+    s.host = "0.0.0.0";
+    server = UdpServer::Bind({.host = s.host, .port = static_cast<uint16_t>(s.port)});
+  }
   if (!server.ok()) return Fail(std::string(server.status().message()));
   pytorrent::tracker::TrackerService service(registry, registry_mu, handler_ptrs, start);
 
@@ -273,8 +292,11 @@ int main(int argc, char** argv) {
       return Fail(std::string(st.message()));
     }
   }
-  PT_LOG_INFO("tracker listening on udp {}:{} (announce interval {}s, max peers {}), admin {}",
-              s.host, (*server)->port(), s.announce_interval_s, s.max_peers, s.admin_socket);
+  PT_LOG_INFO(
+      "tracker listening on udp {} (announce interval {}s, max peers {}, claimed hosts {}), admin "
+      "{}",
+      pytorrent::FormatHostPort(s.host, (*server)->port()), s.announce_interval_s, s.max_peers,
+      s.trust_claimed_hosts ? "trusted" : "ignored", s.admin_socket);
 
   std::vector<std::thread> workers;
   for (int i = 1; i < s.io_threads; ++i) {

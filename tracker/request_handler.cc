@@ -164,6 +164,37 @@ void RequestHandler::SetStatusError(const absl::Status& status, v1::TrackerError
   }
 }
 
+namespace {
+
+// Drops peers on a loopback endpoint from a list sent to a client that is
+// not on loopback: it would dial its own machine. Keeps the order.
+void DropLoopbackPeers(google::protobuf::RepeatedPtrField<v1::FilePeer>* peers) {
+  int kept = 0;
+  for (int i = 0; i < peers->size(); ++i) {
+    if (IsLoopbackEndpoint(peers->Get(i).chunk_endpoint())) continue;
+    if (kept != i) peers->SwapElements(kept, i);
+    ++kept;
+  }
+  while (peers->size() > kept) peers->RemoveLast();
+}
+
+}  // namespace
+
+bool RequestHandler::RewriteEndpoint(v1::AnnounceRequest& announce, const SourceAddress& from,
+                                     v1::TrackerResponse* response) {
+  absl::StatusOr<std::string> endpoint = BuildPeerEndpoint(announce, from, endpoint_policy_);
+  if (!endpoint.ok()) {
+    SetError(
+        RejectKind::kInvalidArgument, v1::TRACKER_ERROR_CODE_MALFORMED,
+        std::string_view(endpoint.status().message().data(), endpoint.status().message().size()),
+        response);
+    return false;
+  }
+  announce.set_chunk_endpoint(*std::move(endpoint));
+  announce.clear_chunk_port();
+  return true;
+}
+
 void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAddress& from,
                               absl::Time now, v1::TrackerResponse* response) {
   constexpr size_t kListBudget = kMaxReplyBytes - kEnvelopeReserveBytes;
@@ -207,6 +238,7 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
         // NOT_FOUND (no such file) leaves the reply without peers; the
         // length was checked above, so nothing else can fail.
         if (ps.ok()) {
+          if (!IsLoopback(from)) DropLoopbackPeers(peers->mutable_peers());
           reply->mutable_peers()->Swap(peers->mutable_peers());
           reply->mutable_file()->Swap(peers->mutable_file());
         }
@@ -259,7 +291,11 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
       const v1::GetFilePeersRequest& r = request.get_file_peers();
       absl::Status s = registry_.GetFilePeers(r.root_hash(), r.max_peers(), r.exclude_peer_id(),
                                               kListBudget, now, response->mutable_get_file_peers());
-      if (!s.ok()) SetStatusError(s, v1::TRACKER_ERROR_CODE_NOT_FOUND, response);
+      if (!s.ok()) {
+        SetStatusError(s, v1::TRACKER_ERROR_CODE_NOT_FOUND, response);
+      } else if (!IsLoopback(from)) {
+        DropLoopbackPeers(response->mutable_get_file_peers()->mutable_peers());
+      }
       return;
     }
     case v1::TrackerRequest::kGetStats: {
@@ -313,7 +349,12 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
                  "connection id is missing, forged or expired: connect again", response);
       } else {
         verified = true;
-        if (registry_mu_ != nullptr) {
+        // The listed endpoint is built outside the registry lock.
+        const bool refused = body == v1::TrackerRequest::kAnnounce &&
+                             !RewriteEndpoint(*request->mutable_announce(), from, response);
+        if (refused) {
+          // `response` holds the error.
+        } else if (registry_mu_ != nullptr) {
           std::lock_guard<std::mutex> lock(*registry_mu_);
           Dispatch(*request, from, now, response);
         } else {

@@ -12,6 +12,12 @@
 // stripped, and if that is not enough the reply is dropped.
 // Every reply fits in kMaxReplyBytes; listings are paged to fit.
 //
+// Addresses: an announce's chunk endpoint is rebuilt from the datagram's
+// source address and the announced port (`BuildPeerEndpoint`, under the
+// handler's `EndpointPolicy`) before the registry sees it. Peers listed on a
+// loopback endpoint are left out of the peer lists (announce, get_file_peers)
+// sent to clients that are not on loopback themselves.
+//
 // Hot path: the request and reply live on a reused protobuf arena, so a
 // typical datagram allocates nothing.
 //
@@ -36,6 +42,7 @@
 #include "google/protobuf/arena.h"
 #include "proto/tracker.pb.h"
 #include "tracker/connection_id.h"
+#include "tracker/peer_endpoint.h"
 #include "tracker/swarm_store.h"
 
 namespace pytorrent::tracker {
@@ -113,11 +120,18 @@ class RequestHandler {
   // unset). The pointed-to handlers must outlive this one.
   void set_stats_group(std::vector<const RequestHandler*> group) { group_ = std::move(group); }
   SwarmStore& registry() { return registry_; }
+  // How announced endpoints are turned into listed ones (default: never
+  // trust a claimed host). Set before the first Handle().
+  void set_endpoint_policy(const EndpointPolicy& policy) { endpoint_policy_ = policy; }
 
  private:
   // Fills `response` for a parsed request with a verified id (or connect).
   void Dispatch(const v1::TrackerRequest& request, const SourceAddress& from, absl::Time now,
                 v1::TrackerResponse* response);
+  // Replaces the announce's claimed endpoint with the one the tracker
+  // lists. False (and `response` holds the error) if the announce is refused.
+  bool RewriteEndpoint(v1::AnnounceRequest& announce, const SourceAddress& from,
+                       v1::TrackerResponse* response);
   void SetError(RejectKind kind, v1::TrackerErrorCode code, std::string_view message,
                 v1::TrackerResponse* response);
   void SetStatusError(const absl::Status& status, v1::TrackerErrorCode not_found_code,
@@ -143,6 +157,7 @@ class RequestHandler {
   std::mutex* registry_mu_;
   AtomicCounters counters_;
   std::vector<const RequestHandler*> group_;
+  EndpointPolicy endpoint_policy_;
   std::unique_ptr<char[]> arena_block_;
   google::protobuf::Arena arena_;
 };

@@ -19,8 +19,9 @@
 //
 // Memory: about 150 bytes per peer holding one file, hash tables included
 // (measured by tests/bench/tracker_bench at 100,000 peers): compact records,
-// endpoints "tcp://a.b.c.d:port" packed in 8 bytes, indexes that store only
-// 4-byte slots.
+// endpoints "tcp://a.b.c.d:port" packed in 8 bytes (IPv6 endpoints, at most
+// 53 bytes as the request handler builds them, are kept as text), indexes
+// that store only 4-byte slots.
 //
 // Example:
 //   SwarmRegistry registry({.announce_interval = absl::Seconds(60)}, /*seed=*/42);

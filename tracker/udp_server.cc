@@ -32,6 +32,13 @@ SourceAddress FromSockaddr(const sockaddr_storage& ss) {
     a = SourceAddress::Ipv4(ntohl(in.sin_addr.s_addr), ntohs(in.sin_port));
   } else if (ss.ss_family == AF_INET6) {
     const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) {
+      // An IPv4 client of the dual-stack socket: the same source address
+      // (connection id, listed endpoint) as on an IPv4 socket.
+      uint32_t ip = 0;
+      std::memcpy(&ip, reinterpret_cast<const uint8_t*>(&in6.sin6_addr) + 12, 4);
+      return SourceAddress::Ipv4(ntohl(ip), ntohs(in6.sin6_port));
+    }
     a.family = 6;
     std::memcpy(a.address.data(), &in6.sin6_addr, 16);
     a.port = ntohs(in6.sin6_port);

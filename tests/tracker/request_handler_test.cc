@@ -1,7 +1,9 @@
 #include "tracker/request_handler.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <set>
 
@@ -13,6 +15,16 @@ namespace {
 
 const SourceAddress kAlice = SourceAddress::Ipv4(0x7f000001, 40000);
 const SourceAddress kMallory = SourceAddress::Ipv4(0x0a000001, 40000);
+
+SourceAddress Ipv6(const char* text, uint16_t port) {
+  SourceAddress a;
+  a.family = 6;
+  in6_addr address{};
+  EXPECT_EQ(inet_pton(AF_INET6, text, &address), 1) << text;
+  std::memcpy(a.address.data(), &address, 16);
+  a.port = port;
+  return a;
+}
 
 class HandlerTest : public ::testing::Test {
  protected:
@@ -237,7 +249,8 @@ TEST_F(HandlerTest, ListingsArePagedUnder1200Bytes) {
     v1::TrackerRequest r = AnnounceWith(id);
     r.mutable_announce()->set_peer_id(p);
     r.mutable_announce()->set_username(std::string(30, 'a') + std::to_string(p));
-    r.mutable_announce()->set_chunk_endpoint("ipc:///" + std::string(150, 'e') + std::to_string(p));
+    r.mutable_announce()->clear_chunk_endpoint();
+    r.mutable_announce()->set_chunk_port(static_cast<uint32_t>(10000 + p));
     v1::FileAvailability* f = r.mutable_announce()->add_files();
     f->set_name(std::string(200, 'n') + std::to_string(p));
     f->set_size_bytes(1 << 20);
@@ -341,28 +354,34 @@ TEST_F(HandlerTest, AnnounceWithPeersListsSwarmSeedersFirstWithoutSelf) {
 }
 
 TEST_F(HandlerTest, AnnounceWithPeersFitsOneDatagramWithLongFields) {
-  const uint64_t id = Connect();
+  // The longest endpoint the tracker builds: an IPv6 address with no
+  // zero group to compress, and a 5-digit port.
+  const SourceAddress longest = Ipv6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 40000);
+  const uint64_t id = Connect(longest);
   const std::string root(32, 'L');
+  auto announce = [&](uint64_t p, uint32_t chunks_have, const std::string& name) {
+    v1::TrackerRequest r = SwarmAnnounce(id, p, root, chunks_have, name, "");
+    r.mutable_announce()->set_chunk_port(static_cast<uint32_t>(65535 - p));
+    return r;
+  };
   for (uint64_t p = 1; p <= 100; ++p) {
-    // Longest legal usernames (32 bytes) and endpoints (200 bytes).
+    // Longest legal usernames (32 bytes).
     std::string name = std::to_string(p);
     name = std::string(32 - name.size(), 'x') + name;
-    std::string endpoint = "ipc:///" + std::to_string(p);
-    endpoint += std::string(kMaxEndpointBytes - endpoint.size(), 'e');
-    ASSERT_TRUE(
-        Send(SwarmAnnounce(id, p, root, p % 2 == 0 ? 4 : 2, name, endpoint)).has_announce());
+    ASSERT_TRUE(Send(announce(p, p % 2 == 0 ? 4 : 2, name), longest).has_announce());
   }
-  v1::TrackerRequest r = SwarmAnnounce(id, 50, root, 4, std::string(30, 'x') + "50",
-                                       "ipc:///50" + std::string(kMaxEndpointBytes - 9, 'e'));
+  v1::TrackerRequest r = announce(50, 4, std::string(30, 'x') + "50");
   r.mutable_announce()->set_peers_for_root_hash(root);
   r.mutable_announce()->set_max_peers(1000);
-  const std::string bytes = SendBytes(r.SerializeAsString());
+  const std::string bytes = SendBytes(r.SerializeAsString(), longest);
   ASSERT_LE(bytes.size(), kMaxReplyBytes);
   v1::TrackerResponse reply;
   ASSERT_TRUE(reply.ParseFromString(bytes));
   ASSERT_TRUE(reply.has_announce()) << reply.DebugString();
-  // Each peer takes about 250 bytes: as many as fit, at least a few.
-  EXPECT_GE(reply.announce().peers_size(), 3);
+  // Each peer takes about 110 bytes: as many as fit, at least a few.
+  EXPECT_GE(reply.announce().peers_size(), 8);
+  EXPECT_EQ(reply.announce().peers(0).chunk_endpoint().size(), 53u)
+      << reply.announce().peers(0).chunk_endpoint();
   EXPECT_EQ(reply.announce().file().seeders(), 50u);
   EXPECT_EQ(reply.announce().file().leechers(), 50u);
   for (const v1::FilePeer& fp : reply.announce().peers()) {
@@ -411,6 +430,180 @@ TEST_F(HandlerTest, StatsCountRequestsAndErrors) {
   EXPECT_EQ(reply.get_stats().errors(), 1u);
   EXPECT_EQ(handler_.counters().requests[static_cast<size_t>(RequestKind::kConnect)], 1u);
   EXPECT_EQ(handler_.counters().requests[static_cast<size_t>(RequestKind::kGetStats)], 1u);
+}
+
+// --- Which endpoint the tracker lists (issue #12): built from the source
+// address, never relayed as claimed.
+
+const SourceAddress kSeeder4 = SourceAddress::Ipv4(0x0a09000b, 51000);  // 10.9.0.11
+
+// A peer of the 4-chunk file `root` (seeder), as raw announce fields.
+v1::TrackerRequest PeerAnnounce(uint64_t connection_id, uint64_t p, const std::string& root,
+                                uint32_t chunk_port, const std::string& claimed_endpoint) {
+  v1::TrackerRequest r =
+      SwarmAnnounce(connection_id, p, root, 4, "peer" + std::to_string(p), claimed_endpoint);
+  r.mutable_announce()->set_chunk_port(chunk_port);
+  return r;
+}
+
+class EndpointTest : public HandlerTest {
+ protected:
+  // Announces peer `p` from `from` (connecting first) and returns the
+  // endpoint the tracker now lists for it, or the error code.
+  std::string ListedEndpoint(const SourceAddress& from, uint64_t p, uint32_t chunk_port,
+                             const std::string& claimed, v1::TrackerErrorCode* error = nullptr) {
+    const uint64_t id = Connect(from);
+    const v1::TrackerResponse reply = Send(PeerAnnounce(id, p, root_, chunk_port, claimed), from);
+    if (error != nullptr) *error = reply.error().code();
+    if (!reply.has_announce()) return "refused";
+    // Asked from the same source, so a loopback peer is listed too.
+    v1::TrackerRequest who;
+    who.set_connection_id(id);
+    who.mutable_get_file_peers()->set_root_hash(root_);
+    who.mutable_get_file_peers()->set_max_peers(64);
+    const v1::TrackerResponse peers = Send(who, from);
+    for (const v1::FilePeer& fp : peers.get_file_peers().peers()) {
+      if (fp.peer_id() == p) return fp.chunk_endpoint();
+    }
+    return "not listed";
+  }
+
+  const std::string root_ = std::string(32, 'E');
+};
+
+TEST_F(EndpointTest, EndpointIsSourceAddressPlusAnnouncedPort) {
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 1, 6881, ""), "tcp://10.9.0.11:6881");
+  EXPECT_EQ(ListedEndpoint(Ipv6("2001:db8::11", 51000), 2, 6881, ""), "tcp://[2001:db8::11]:6881");
+  // An IPv4 client of a dual-stack socket, should it arrive mapped.
+  EXPECT_EQ(ListedEndpoint(Ipv6("::ffff:10.9.0.12", 51000), 3, 7000, ""), "tcp://10.9.0.12:7000");
+  // Peers that only download have no endpoint.
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 4, 0, ""), "");
+  // What a user binds to be reachable (issue #12): the wildcard is replaced.
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 5, 0, "tcp://0.0.0.0:37039"), "tcp://10.9.0.11:37039");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 6, 0, "tcp://[::]:37040"), "tcp://10.9.0.11:37040");
+}
+
+TEST_F(EndpointTest, ClaimedHostIsIgnoredUnlessTrusted) {
+  // A hostile peer names a third party's port: the tracker lists the
+  // peer's own address instead, with the port it announced.
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 1, 0, "tcp://203.0.113.9:80"), "tcp://10.9.0.11:80");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 2, 6881, "tcp://203.0.113.9:80"), "tcp://10.9.0.11:6881");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 3, 0, "tcp://[2001:db8::99]:80"), "tcp://10.9.0.11:80");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 4, 0, "tcp://victim.example:80"), "tcp://10.9.0.11:80");
+  EXPECT_EQ(Rejects(RejectKind::kInvalidArgument), 0u);
+}
+
+TEST_F(EndpointTest, TrustedTrackerListsClaimedIpAddresses) {
+  handler_.set_endpoint_policy({.trust_claimed_hosts = true});
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 1, 0, "tcp://203.0.113.9:7000"), "tcp://203.0.113.9:7000");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 2, 6881, "tcp://[2001:db8::9]:7001"),
+            "tcp://[2001:db8::9]:7001");
+  // Written canonically, whatever the claim's spelling.
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 3, 0, "tcp://[2001:DB8:0::9]:7002"),
+            "tcp://[2001:db8::9]:7002");
+  // A wildcard or a name is never used as a host, trusted or not.
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 4, 0, "tcp://0.0.0.0:7003"), "tcp://10.9.0.11:7003");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 5, 0, "tcp://*:7004"), "tcp://10.9.0.11:7004");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 6, 0, "tcp://victim.example:7005"), "tcp://10.9.0.11:7005");
+  // No claim: the source address, as without trust.
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 7, 6881, ""), "tcp://10.9.0.11:6881");
+}
+
+TEST_F(EndpointTest, OtherSchemesAndBadPortsAreMalformedAndChangeNothing) {
+  for (bool trusted : {false, true}) {
+    handler_.set_endpoint_policy({.trust_claimed_hosts = trusted});
+    uint64_t p = trusted ? 100 : 0;
+    for (const char* claim :
+         {"ipc:///tmp/x.sock", "inproc://victim", "pgm://eth0;239.192.1.1:5555",
+          "epgm://eth0;239.192.1.1:5555", "udp://10.0.0.1:80", "TCP://10.0.0.1:80", "tcp://",
+          "tcp://10.0.0.1", "tcp://10.0.0.1:0", "tcp://10.0.0.1:65536", "tcp://10.0.0.1:-1",
+          "tcp://10.0.0.1:+80", "tcp://:80", "tcp://[::1:80", "tcp://[]:80", "tcp://a b:80",
+          "tcp://a/b:80"}) {
+      v1::TrackerErrorCode code{};
+      EXPECT_EQ(ListedEndpoint(kSeeder4, ++p, 0, claim, &code), "refused") << claim;
+      EXPECT_EQ(code, v1::TRACKER_ERROR_CODE_MALFORMED) << claim;
+    }
+    v1::TrackerErrorCode code{};
+    EXPECT_EQ(ListedEndpoint(kSeeder4, ++p, 65536, "", &code), "refused");
+    EXPECT_EQ(code, v1::TRACKER_ERROR_CODE_MALFORMED);
+    EXPECT_EQ(ListedEndpoint(kSeeder4, ++p, 0, "tcp://10.0.0.1:1" + std::string(200, '0'), &code),
+              "refused");
+  }
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+}
+
+TEST_F(EndpointTest, BothFamiliesAreStoredAndListedTogether) {
+  const SourceAddress v6 = Ipv6("2001:db8::12", 52000);
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 1, 6881, ""), "tcp://10.9.0.11:6881");
+  EXPECT_EQ(ListedEndpoint(v6, 2, 6882, ""), "tcp://[2001:db8::12]:6882");
+  // A third peer, on IPv6, is told about both.
+  const SourceAddress asker = Ipv6("2001:db8::13", 53000);
+  const uint64_t id = Connect(asker);
+  v1::TrackerRequest r = PeerAnnounce(id, 3, root_, 6883, "");
+  r.mutable_announce()->set_peers_for_root_hash(root_);
+  const v1::TrackerResponse reply = Send(r, asker);
+  std::set<std::string> endpoints;
+  for (const v1::FilePeer& fp : reply.announce().peers()) endpoints.insert(fp.chunk_endpoint());
+  EXPECT_EQ(endpoints,
+            (std::set<std::string>{"tcp://10.9.0.11:6881", "tcp://[2001:db8::12]:6882"}));
+  v1::TrackerRequest list;
+  list.set_connection_id(id);
+  list.mutable_list_peers();
+  endpoints.clear();
+  const v1::TrackerResponse listed = Send(list, asker);
+  for (const v1::PeerInfo& p : listed.list_peers().peers()) {
+    endpoints.insert(p.chunk_endpoint());
+  }
+  EXPECT_EQ(endpoints, (std::set<std::string>{"tcp://10.9.0.11:6881", "tcp://[2001:db8::12]:6882",
+                                              "tcp://[2001:db8::13]:6883"}));
+}
+
+TEST_F(EndpointTest, ConnectionIdsAreBoundToIpv6SourcesToo) {
+  const SourceAddress v6 = Ipv6("2001:db8::12", 52000);
+  const uint64_t id = Connect(v6);
+  v1::TrackerRequest r = PeerAnnounce(id, 1, root_, 6881, "");
+  // Another IPv6 address, another port, the IPv4 address with the same
+  // low bytes: all refused.
+  for (const SourceAddress& other :
+       {Ipv6("2001:db8::13", 52000), Ipv6("2001:db8::12", 52001), kSeeder4}) {
+    EXPECT_EQ(Send(r, other).error().code(), v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID);
+  }
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+  EXPECT_TRUE(Send(r, v6).has_announce());
+}
+
+TEST_F(EndpointTest, LoopbackPeersAreListedOnlyToLoopbackClients) {
+  // Two peers on the tracker's machine (IPv4 and IPv6 loopback) and one
+  // elsewhere.
+  EXPECT_EQ(ListedEndpoint(kAlice, 1, 7001, ""), "tcp://127.0.0.1:7001");
+  EXPECT_EQ(ListedEndpoint(Ipv6("::1", 40001), 2, 7002, ""), "tcp://[::1]:7002");
+  EXPECT_EQ(ListedEndpoint(kSeeder4, 3, 7003, ""), "tcp://10.9.0.11:7003");
+  auto listed_to = [&](const SourceAddress& from) {
+    v1::TrackerRequest who;
+    who.set_connection_id(Connect(from));
+    who.mutable_get_file_peers()->set_root_hash(root_);
+    std::set<std::string> endpoints;
+    const v1::TrackerResponse peers = Send(who, from);
+    for (const v1::FilePeer& fp : peers.get_file_peers().peers()) {
+      if (fp.peer_id() != 9) endpoints.insert(fp.chunk_endpoint());
+    }
+    // Peer 9 only downloads: asks in its announce.
+    v1::TrackerRequest announce = PeerAnnounce(who.connection_id(), 9, root_, 0, "");
+    announce.mutable_announce()->set_peers_for_root_hash(root_);
+    std::set<std::string> in_announce;
+    const v1::TrackerResponse announced = Send(announce, from);
+    for (const v1::FilePeer& fp : announced.announce().peers()) {
+      if (fp.peer_id() != 9) in_announce.insert(fp.chunk_endpoint());
+    }
+    EXPECT_EQ(in_announce, endpoints);
+    return endpoints;
+  };
+  const std::set<std::string> all = {"tcp://127.0.0.1:7001", "tcp://[::1]:7002",
+                                     "tcp://10.9.0.11:7003"};
+  EXPECT_EQ(listed_to(kAlice), all);
+  EXPECT_EQ(listed_to(SourceAddress::Ipv4(0x7f000002, 40009)), all);
+  EXPECT_EQ(listed_to(Ipv6("::1", 40009)), all);
+  EXPECT_EQ(listed_to(kMallory), (std::set<std::string>{"tcp://10.9.0.11:7003"}));
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
   std::filesystem::remove(port_file, ec);
   std::vector<std::string> args = {
       options.binary, "--home", options.dir + "/home",        "--host",
-      "127.0.0.1",    "--port", std::to_string(options.port), "--port-file",
+      options.host,   "--port", std::to_string(options.port), "--port-file",
       port_file};
   // The admin socket sits in the tracker's home under $TEST_TMPDIR, however
   // long that path is: clients dial it through admin_target().

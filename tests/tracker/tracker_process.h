@@ -30,6 +30,8 @@ struct TrackerProcessOptions {
   std::string dir;
   // UDP port to bind; 0 lets the OS choose.
   uint16_t port = 0;
+  // Address to bind ("::" for every interface, IPv6 and IPv4).
+  std::string host = "127.0.0.1";
   // Extra flags, e.g. {"--announce-interval-s", "1"}.
   std::vector<std::string> args = {};
   // How long to wait for the port file.

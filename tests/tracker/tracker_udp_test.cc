@@ -47,11 +47,9 @@ v1::AnnounceRequest Announce(uint64_t id, uint64_t key, const std::string& name,
   return a;
 }
 
-std::unique_ptr<TrackerClient> Client(uint16_t port) {
-  auto client = TrackerClient::Create({.host = "127.0.0.1",
-                                       .port = port,
-                                       .initial_timeout = absl::Milliseconds(200),
-                                       .max_retries = 4});
+std::unique_ptr<TrackerClient> Client(uint16_t port, const std::string& host = "127.0.0.1") {
+  auto client = TrackerClient::Create(
+      {.host = host, .port = port, .initial_timeout = absl::Milliseconds(200), .max_retries = 4});
   EXPECT_TRUE(client.ok()) << client.status();
   return client.ok() ? std::move(*client) : nullptr;
 }
@@ -70,7 +68,9 @@ TEST(TrackerUdpTest, AnnounceListSearchFilePeersRenameLeave) {
   EXPECT_EQ(a->peer_count(), 1u);
   EXPECT_EQ(a->interval_seconds(), 60u);
 
-  v1::AnnounceRequest bob = Announce(2, 222, "bob", "ipc:///tmp/bob.sock");
+  // Bob claims a third party's host: the tracker lists the address the
+  // announce came from, with bob's port.
+  v1::AnnounceRequest bob = Announce(2, 222, "bob", "tcp://203.0.113.9:7002");
   *bob.add_files() = File("movie.mkv", 'a', 1);  // leecher
   *bob.add_files() = File("movie.mkv", 'c', 4);  // same name, other content
   a = client->Announce(bob);
@@ -84,7 +84,7 @@ TEST(TrackerUdpTest, AnnounceListSearchFilePeersRenameLeave) {
   std::vector<std::string> listed;
   for (const auto& p : peers->peers()) listed.push_back(p.username() + "@" + p.chunk_endpoint());
   EXPECT_THAT(listed,
-              UnorderedElementsAre("alice@tcp://127.0.0.1:7001", "bob@ipc:///tmp/bob.sock"));
+              UnorderedElementsAre("alice@tcp://127.0.0.1:7001", "bob@tcp://127.0.0.1:7002"));
 
   v1::SearchFilesRequest search;
   search.set_query("MOVIE");
@@ -281,6 +281,31 @@ TEST(TrackerUdpTest, MaxFilesFromConfigCapsDistinctFiles) {
   absl::StatusOr<v1::GetStatsResponse> stats = client->GetStats();
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->files(), 2u);
+}
+
+// The default bind address: one dual-stack socket. A peer on IPv6 and a
+// peer on IPv4 both register; each is listed at the address it came from.
+TEST(TrackerUdpTest, DualStackSocketServesIpv6AndIpv4) {
+  auto tracker = testing::TrackerProcess::Start({.dir = TestDir("dual"), .host = "::"});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  auto v4 = Client((*tracker)->port(), "127.0.0.1");
+  auto v6 = Client((*tracker)->port(), "[::1]");  // brackets as people write them
+  ASSERT_NE(v4, nullptr);
+  ASSERT_NE(v6, nullptr);
+  v1::AnnounceRequest alice = Announce(1, 111, "alice", "");
+  alice.set_chunk_port(7001);
+  ASSERT_TRUE(v4->Announce(alice).ok());
+  v1::AnnounceRequest bob = Announce(2, 222, "bob", "");
+  bob.set_chunk_port(7002);
+  ASSERT_TRUE(v6->Announce(bob).ok());
+  for (TrackerClient* client : {v4.get(), v6.get()}) {
+    absl::StatusOr<v1::ListPeersResponse> peers = client->ListPeers({});
+    ASSERT_TRUE(peers.ok()) << peers.status();
+    std::vector<std::string> listed;
+    for (const auto& p : peers->peers()) listed.push_back(p.username() + "@" + p.chunk_endpoint());
+    EXPECT_THAT(listed, UnorderedElementsAre("alice@tcp://127.0.0.1:7001", "bob@tcp://[::1]:7002"));
+  }
+  EXPECT_EQ((*tracker)->Stop(), 0);
 }
 
 }  // namespace
