@@ -19,6 +19,8 @@
 #include "common/names.h"
 #include "peer/shared_folder.h"
 #include "peer/storage/atomic_file.h"
+#include "peer/storage/disk_storage.h"
+#include "peer/transfer/zmq_peer_links.h"
 
 namespace pytorrent::peer {
 namespace {
@@ -182,13 +184,10 @@ void PeerNode::Stop() {
   if (tracker_thread_.joinable()) tracker_thread_.join();
   if (loop_thread_.joinable()) loop_thread_.join();
   // Loop is gone: its objects can be torn down here, sockets before context.
-  for (auto& [id, d] : downloads_) {
-    if (!d->finished() && d->manifest() != nullptr) {
-      // Keep the partial file and resume state for the next start.
-      d->Tick(absl::InfiniteFuture());
-    }
-  }
+  // A download that is not finished keeps its partial file: destroying it
+  // hands its last resume-state save to `disk_`, drained right after.
   downloads_.clear();
+  disk_.reset();
   {
     std::lock_guard<std::mutex> lock(mu_);
     seeder_counters_ = seeder_->counters();
@@ -238,7 +237,7 @@ void PeerNode::LoopMain() {
     for (auto& [id, d] : downloads_) {
       if (d->finished()) continue;
       sockets.clear();
-      d->CollectSockets(sockets);
+      static_cast<ZmqPeerLinks&>(d->links()).CollectSockets(sockets);
       for (auto& [socket, handle] : sockets) {
         items.push_back({socket->handle(), 0, ZMQ_POLLIN, 0});
         owners.emplace_back(d.get(), handle);
@@ -269,7 +268,8 @@ void PeerNode::LoopMain() {
       if (items[i + kFixedItems].revents & ZMQ_POLLIN) {
         auto it = downloads_.find(owners[i].first->id());
         if (it != downloads_.end() && it->second.get() == owners[i].first) {
-          owners[i].first->OnReadable(owners[i].second, now);
+          Download& d = *owners[i].first;
+          static_cast<ZmqPeerLinks&>(d.links()).Receive(owners[i].second, d, now);
         }
       }
     }
@@ -295,10 +295,10 @@ void PeerNode::OnServable(Download& download) {
   const Manifest& m = *download.manifest();
   ServedFile served;
   served.manifest = download.shared_manifest();
-  served.fd = std::make_shared<SharedFd>(::dup(download.file()->fd()));
+  served.fd = std::make_shared<SharedFd>(::dup(download.data_fd()));
   Download* d = &download;
   served.has_chunk = [d](uint32_t c) { return d->HasChunk(c); };
-  served.path = download.file()->path();
+  served.path = download.data_path();
   if (catalog_.Find(m.root) == nullptr && paused_.count(m.root) == 0) {
     ServeOrPark(std::move(served));
   }
@@ -335,7 +335,7 @@ void PeerNode::OnFinished(Download& download) {
     std::string line =
         absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone()), " ",
                      m.name, " size=", m.size_bytes, " sha256=", ToHex(m.file_sha256),
-                     " root=", ToHex(m.root), " seconds=", download.seconds_elapsed(),
+                     " root=", ToHex(m.root), " seconds=", download.counters().seconds,
                      " chunks_fetched=", download.counters().chunks_fetched,
                      " chunks_resumed=", download.counters().chunks_resumed, "\n");
     std::ofstream(logs_dir_ + "/download.log", std::ios::app) << line;
@@ -343,7 +343,7 @@ void PeerNode::OnFinished(Download& download) {
     if (options_.config.reseed) {
       ServedFile served;
       served.manifest = download.shared_manifest();
-      served.fd = std::make_shared<SharedFd>(::dup(download.file()->fd()));
+      served.fd = std::make_shared<SharedFd>(::dup(download.data_fd()));
       served.path = download.final_path();
       ServeOrPark(std::move(served));
       std::lock_guard<std::mutex> lock(mu_);
@@ -753,14 +753,24 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
   options.id = id;
   options.root = root;
   options.overwrite = request.overwrite();
-  options.state_dir = state_dir_;
-  options.downloads_dir = downloads_dir_;
   options.self_peer_id = peer_id_;
   options.self_endpoint = chunk_endpoint_;
   options.scheduler = options_.scheduler;
   options.tie_break_seed = peer_id_ ^ id;
-  Post([this, options] {
-    auto download = std::make_unique<Download>(options, static_cast<DownloadHost&>(*this));
+  DiskStorageOptions disk;
+  disk.root = root;
+  disk.state_dir = state_dir_;
+  disk.downloads_dir = downloads_dir_;
+  // Half the cores, 1 to 4 (1 on the 2-core bench machine, where the loop,
+  // the whole-file hasher and the seeders share the other core).
+  disk.verify_workers = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 4);
+  Post([this, options, disk] {
+    auto storage = [this, disk](DownloadStorage::Sink& sink) {
+      return std::make_unique<DiskStorage>(
+          disk, sink, [this](std::function<void()> task) { Post(std::move(task)); }, *disk_);
+    };
+    auto download = std::make_unique<Download>(options, static_cast<DownloadHost&>(*this), clock_,
+                                               std::make_unique<ZmqPeerLinks>(context_), storage);
     Download* d = download.get();
     downloads_[options.id] = std::move(download);
     d->Start(absl::Now());

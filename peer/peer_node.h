@@ -48,6 +48,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/time_source.h"
 #include "peer/content/manifest_cache.h"
 #include "peer/download/chunk_scheduler.h"
 #include "peer/download/download.h"
@@ -55,6 +56,7 @@
 #include "peer/peer_config.h"
 #include "peer/peer_control.h"
 #include "peer/shared_folder.h"
+#include "peer/storage/background_executor.h"
 #include "peer/tracker_client.h"
 #include "peer/transfer/zmq_seeder.h"
 #include "zmq.hpp"
@@ -140,7 +142,6 @@ class PeerNode final : public PeerControl, private DownloadHost {
   explicit PeerNode(PeerNodeOptions options, std::unique_ptr<TrackerClient> tracker);
 
   // DownloadHost (loop thread).
-  zmq::context_t& context() override { return context_; }
   void RequestPeers(uint64_t download_id, const Sha256Digest& root) override;
   void OnServable(Download& download) override;
   void OnChunkStored(Download& download, uint32_t chunk) override;
@@ -176,6 +177,10 @@ class PeerNode final : public PeerControl, private DownloadHost {
   zmq::context_t context_;
   int wake_fd_ = -1;
   std::unique_ptr<ManifestCache> manifest_cache_;
+  RealTimeSource clock_;
+  // Slow one-off disk work of downloads (resume checks, finalize, last
+  // state saves); drained at Stop, after the downloads are gone.
+  std::unique_ptr<BackgroundExecutor> disk_ = std::make_unique<BackgroundExecutor>(2);
 
   // Loop thread only.
   FileCatalog catalog_;

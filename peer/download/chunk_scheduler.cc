@@ -64,6 +64,15 @@ void ChunkScheduler::MarkHave(ChunkIndex chunk) {
   inflight_[c] = 0;
 }
 
+void ChunkScheduler::MarkMissing(ChunkIndex chunk) {
+  uint32_t c = Idx(chunk);
+  if (c >= chunk_count_ || !have_[c]) return;
+  have_[c] = false;
+  --have_count_;
+  inflight_[c] = 0;
+  PoolAdd(c);
+}
+
 void ChunkScheduler::AddPeer(PeerHandle peer) {
   if (Find(peer) != nullptr) return;
   PeerState& state = peers_[Id(peer)];

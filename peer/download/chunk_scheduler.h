@@ -74,6 +74,8 @@ class ChunkScheduler {
 
   // Marks a chunk already held (resumed from disk).
   void MarkHave(ChunkIndex chunk);
+  // Un-marks a chunk found damaged on disk: it is wanted again.
+  void MarkMissing(ChunkIndex chunk);
 
   // Adds a peer holding nothing yet; no-op if known.
   void AddPeer(PeerHandle peer);

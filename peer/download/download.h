@@ -1,37 +1,37 @@
 #ifndef PYTORRENT_PEER_DOWNLOAD_DOWNLOAD_H_
 #define PYTORRENT_PEER_DOWNLOAD_DOWNLOAD_H_
 
-// One download, end to end: peers from the tracker (through the host),
-// the manifest from any peer verified against the root, chunks from every
-// peer in parallel as ChunkScheduler decides, each chunk's SHA-256 checked
-// before it is written, strikes and bans for bad chunks, resume state saved
-// as it goes, and at completion the whole-file SHA-256 (hashed in order
-// while chunks arrive), fsync and rename into the downloads folder.
+// One download, end to end, as a state machine with no I/O of its own:
+// peers from the tracker (through the host), the manifest from any peer
+// verified against the root, chunks from every peer in parallel as
+// ChunkScheduler decides, strikes and bans for bad chunks, and the storage
+// pipeline (DownloadStorage) checking, writing and finally verifying and
+// publishing the file. Peers are reached through PeerLinks; storage answers
+// through DownloadStorage::Sink; time comes in as arguments or from the
+// injected clock. So the whole machine runs in a unit test against a
+// scripted swarm and a fake clock (tests/peer/download_test.cc).
 //
-// Threads: received chunk frames go to a ChunkVerifier pool (SHA-256 check +
-// positioned write) while the loop keeps receiving; results come back
-// through the pool's wake socket (session handle 0 in CollectSockets). The
-// whole-file hash is fed from the verified buffers while they are in memory
-// (bounded reorder window) and reads the rest back from disk.
-//
-// Resume: after a crash, chunks recorded in the resume state are trusted
-// and the rest of the partial file is re-hashed once against the manifest
-// (chunks written after the last state save are recovered), so only chunks
-// that were in flight are fetched again.
+// States: STARTING (looking for peers and a manifest) -> VERIFYING (storage
+// opens the partial file and checks what is already there) -> DOWNLOADING
+// -> VERIFYING (whole-file check; chunks found bad on disk go back to
+// DOWNLOADING and are fetched again) -> COMPLETED; FAILED or CANCELLED from
+// anywhere. The loop never waits meanwhile.
 //
 // Example (inside the node's loop):
-//   Download d(options, host);
+//   Download d(options, host, clock, std::move(links), make_storage);
 //   d.Start(now);                        // host.RequestPeers(...)
-//   d.OnPeers(tracker_answer, now);      // connects DEALERs
-//   // poll d's sockets; d.OnReadable(handle, now); d.Tick(now) regularly
+//   d.OnPeers(tracker_answer, now);      // links.Open(...) per peer
+//   d.OnMessage(handle, message, bytes, now);  // what a link received
+//   d.AfterMessages(handle, now);        // after a batch: send requests
+//   d.Tick(now);                         // regularly
 //
 // Not thread-safe: owned by the node's loop thread.
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,17 +39,15 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/sha256.h"
+#include "common/time_source.h"
 #include "peer/content/manifest.h"
 #include "peer/download/chunk_scheduler.h"
-#include "peer/storage/chunk_verifier.h"
-#include "peer/storage/file_hasher.h"
-#include "peer/storage/partial_file.h"
-#include "peer/storage/resume_state.h"
-#include "peer/storage/resume_writer.h"
-#include "peer/transfer/zmq_leecher.h"
+#include "peer/download/peer_links.h"
+#include "peer/storage/chunk_bytes.h"
+#include "peer/storage/download_storage.h"
 #include "proto/admin.pb.h"
 #include "proto/tracker.pb.h"
-#include "zmq.hpp"
+#include "proto/wire.pb.h"
 
 namespace pytorrent::peer {
 
@@ -62,6 +60,9 @@ struct DownloadCounters {
   uint64_t chunks_resumed = 0;
   uint64_t chunks_corrupt = 0;
   uint64_t chunks_duplicate = 0;
+  // Chunks found damaged on disk (at resume or by the whole-file check)
+  // and fetched again instead of discarding the download.
+  uint64_t chunks_repaired = 0;
   uint64_t bytes_received = 0;
   uint64_t malformed_frames = 0;
   // Seconds from Start to the end (0 while running).
@@ -72,7 +73,6 @@ struct DownloadCounters {
 class DownloadHost {
  public:
   virtual ~DownloadHost() = default;
-  virtual zmq::context_t& context() = 0;
   // Asks the tracker for the file's peers; the answer comes back through
   // Download::OnPeers or OnPeersFailed.
   virtual void RequestPeers(uint64_t download_id, const Sha256Digest& root) = 0;
@@ -91,8 +91,6 @@ struct DownloadOptions {
   uint64_t id = 0;
   Sha256Digest root{};
   bool overwrite = false;
-  std::string state_dir;
-  std::string downloads_dir;
   uint64_t self_peer_id = 0;
   std::string self_endpoint;
   SchedulerOptions scheduler;
@@ -105,29 +103,30 @@ struct DownloadOptions {
   absl::Duration progress_interval = absl::Milliseconds(100);
   // A dropped (stalled) peer is not reconnected before this.
   absl::Duration reconnect_backoff = absl::Seconds(30);
-  // Threads that SHA-256-check and write received chunks (off the loop):
-  // half the cores, 1 to 4 (1 on the 2-core bench machine, where the loop,
-  // the whole-file hasher and the seeders share the other core).
-  int verify_workers = std::clamp(static_cast<int>(std::thread::hardware_concurrency()) / 2, 1, 4);
-  // Verified chunks just ahead of the whole-file hash's position are kept in
-  // memory up to this many bytes (plus as much again handed to the hasher
-  // and not yet hashed), so the whole-file SHA-256 need not read them back
-  // from disk; chunks further ahead are read back.
-  uint64_t hash_reorder_window_bytes = 4ull << 20;
 };
 
-class Download {
+class Download final : private DownloadStorage::Sink {
  public:
-  Download(DownloadOptions options, DownloadHost& host);
-  ~Download();
+  // Makes the download's storage; its completions go to `sink`.
+  using StorageFactory =
+      std::function<std::unique_ptr<DownloadStorage>(DownloadStorage::Sink& sink)>;
+
+  Download(DownloadOptions options, DownloadHost& host, const TimeSource& clock,
+           std::unique_ptr<PeerLinks> links, const StorageFactory& make_storage);
+  ~Download() override;
+  Download(const Download&) = delete;
+  Download& operator=(const Download&) = delete;
 
   void Start(absl::Time now);
   void OnPeers(const v1::GetFilePeersResponse& response, absl::Time now);
   void OnPeersFailed(const absl::Status& status, absl::Time now);
 
-  // Sockets to poll, with the session handle of each.
-  void CollectSockets(std::vector<std::pair<zmq::socket_t*, PeerHandle>>& out);
-  void OnReadable(PeerHandle session, absl::Time now);
+  // A message session `handle` received; `data` is the raw chunk frame after
+  // a ChunkData header (empty otherwise).
+  void OnMessage(PeerHandle handle, const v1::PeerMessage& message, ChunkBytes data,
+                 absl::Time now);
+  // After a batch of OnMessage from `handle`: sends the requests it allows.
+  void AfterMessages(PeerHandle handle, absl::Time now);
   void Tick(absl::Time now);
   // Stops, deletes the partial file and resume state; state CANCELLED.
   void Cancel(absl::Time now);
@@ -140,11 +139,14 @@ class Download {
   std::shared_ptr<const Manifest> shared_manifest() const { return manifest_; }
   // True if `chunk` is verified on disk.
   bool HasChunk(uint32_t chunk) const;
-  // The data file (partial, or published after completion); may be null.
-  PartialFile* file() { return file_.get(); }
+  // The data file (partial, or published after completion): descriptor and
+  // path; -1 / empty before storage opened it or after the download ended.
+  int data_fd() const { return storage_ != nullptr ? storage_->fd() : -1; }
+  std::string data_path() const { return storage_ != nullptr ? storage_->path() : std::string(); }
   const std::string& final_path() const { return final_path_; }
   const DownloadCounters& counters() const { return counters_; }
-  double seconds_elapsed() const { return absl::ToDoubleSeconds(finished_at_ - started_at_); }
+  // The links it was made with (the node polls ZmqPeerLinks' sockets).
+  PeerLinks& links() { return *links_; }
   v1::DownloadProgress Progress(absl::Time now) const;
 
  private:
@@ -153,7 +155,6 @@ class Download {
     uint64_t peer_id = 0;
     std::string username;
     std::string endpoint;
-    std::unique_ptr<ZmqLeecher> link;
     bool have_bitfield = false;
     std::string pending_bits;
     std::vector<uint32_t> pending_haves;
@@ -171,53 +172,41 @@ class Download {
     absl::Time retry_after = absl::InfiniteFuture();
   };
 
+  // DownloadStorage::Sink.
+  void OnOpened(absl::StatusOr<DownloadStorage::Opened> opened) override;
+  void OnStored(std::vector<DownloadStorage::Stored> stored) override;
+  void OnFinalized(DownloadStorage::Finalized finalized) override;
+
   void Connect(const v1::FilePeer& peer, absl::Time now);
-  void Handle(Session& session, ZmqLeecher::Incoming& in, absl::Time now);
   void OnManifest(Session& session, const v1::ManifestResponse& response, absl::Time now);
-  void InitStorage(absl::Time now);
+  void OnBitfield(Session& session, const v1::Bitfield& bitfield, absl::Time now);
   void ApplyHoldings(Session& session);
-  void OnChunk(Session& session, ZmqLeecher::Incoming& in, absl::Time now);
-  // Takes the pool's finished jobs and handles each.
-  void DrainVerifier(absl::Time now);
-  void OnVerified(ChunkVerifier::Result& result, absl::Time now);
+  void OnChunk(Session& session, const v1::ChunkData& header, ChunkBytes data, absl::Time now);
+  void OnStoredOne(DownloadStorage::Stored& stored, absl::Time now);
   // A chunk from `handle` failed its check: strike (and maybe ban).
   void OnCorrupt(PeerHandle handle, uint32_t chunk, absl::Time now);
-  // Moves the whole-file hasher over the verified prefix.
-  void AdvanceFileHash();
   void Pump(Session& session, absl::Time now);
+  void PumpAll(absl::Time now);
+  bool SendTo(PeerHandle handle, const v1::PeerMessage& message);
   void DropSession(PeerHandle handle, bool banned, absl::Time now);
-  void PersistResume(absl::Time now, bool force);
-  void Finalize(absl::Time now);
-  void Fail(absl::Status status, absl::Time now);
+  void RecordGone(const Session& session, bool banned, absl::Time retry_after);
+  void StartFinalize(absl::Time now);
+  void Fail(const absl::Status& status, absl::Time now);
   void Finish(v1::DownloadState state, absl::Time now);
   void PublishProgress(absl::Time now, bool force);
-  std::string PartialPath() const;
-  std::string ResumePath() const;
 
   DownloadOptions options_;
   DownloadHost& host_;
+  const TimeSource& clock_;
+  std::unique_ptr<PeerLinks> links_;
+  std::unique_ptr<DownloadStorage> storage_;
   std::string root_bytes_;
   v1::DownloadState state_ = v1::DOWNLOAD_STATE_STARTING;
   std::string error_;
   std::string final_path_;
   std::shared_ptr<const Manifest> manifest_;
   std::unique_ptr<ChunkScheduler> scheduler_;
-  std::unique_ptr<PartialFile> file_;
-  std::unique_ptr<ResumeState> resume_;
-  // Declared after file_: destroyed (flushed) before the file closes.
-  std::unique_ptr<ResumeWriter> writer_;
-  bool resume_dirty_ = false;
-  absl::Time last_persist_ = absl::InfinitePast();
-  // Declared after file_: stopped before the file closes.
-  std::unique_ptr<FileHasher> file_hasher_;
-  uint32_t hash_cursor_ = 0;
-  // Declared after file_: its workers stop before the file closes.
-  std::unique_ptr<ChunkVerifier> verifier_;
-  // Verified chunks at or just ahead of hash_cursor_, still in memory.
-  std::map<uint32_t, std::shared_ptr<zmq::message_t>> reorder_;
-  // End offset of the last bytes handed to file_hasher_ with Feed.
-  uint64_t fed_end_ = 0;
-  std::vector<uint8_t> scratch_;
+  uint32_t chunks_done_ = 0;
   std::map<uint32_t, Session> sessions_;
   std::map<std::string, Gone> gone_;  // by endpoint
   uint32_t next_handle_ = 1;
@@ -226,6 +215,7 @@ class Download {
   absl::Time started_at_;
   absl::Time finished_at_;
   absl::Time last_progress_ = absl::InfinitePast();
+  absl::Time last_persist_ = absl::InfinitePast();
   uint64_t rate_bytes_per_s_ = 0;
   uint64_t rate_mark_bytes_ = 0;
   absl::Time rate_mark_time_ = absl::InfinitePast();

@@ -31,34 +31,36 @@ absl::Status WriteAll(int fd, uint64_t offset, const uint8_t* data, size_t lengt
 
 }  // namespace
 
-ChunkVerifier::ChunkVerifier(zmq::context_t& context, int fd, int workers)
-    : pool_(context, "chunk-verifier", workers, kMaxBatchJobs, [fd] {
-        // Each worker's own digester and scratch, captured by its function.
-        auto digester = std::make_shared<ChunkDigester>();
-        auto spans = std::make_shared<std::vector<absl::Span<const uint8_t>>>();
-        auto digests = std::make_shared<std::vector<Sha256Digest>>();
-        return [fd, digester, spans, digests](std::vector<Job>& batch, std::vector<Result>& done) {
-          spans->clear();
-          for (const Job& job : batch) {
-            spans->emplace_back(static_cast<const uint8_t*>(job.data.data()), job.data.size());
-          }
-          digests->resize(batch.size());
-          digester->DigestChunks(*spans, absl::MakeSpan(*digests));
-          for (size_t i = 0; i < batch.size(); ++i) {
-            Job& job = batch[i];
-            Result result;
-            result.tag = job.tag;
-            result.chunk = job.chunk;
-            result.offset = job.offset;
-            if ((*digests)[i] != job.expected) {
-              result.status = absl::DataLossError("chunk failed its SHA-256 check");
-            } else {
-              result.status = WriteAll(fd, job.offset, (*spans)[i].data(), (*spans)[i].size());
-            }
-            result.data = std::move(job.data);
-            done.push_back(std::move(result));
-          }
-        };
-      }) {}
+ChunkVerifier::ChunkVerifier(int fd, int workers, Deliver deliver)
+    : pool_(
+          workers, kMaxBatchJobs,
+          [fd] {
+            // Each worker's own digester and scratch, captured by its function.
+            auto digester = std::make_shared<ChunkDigester>();
+            auto spans = std::make_shared<std::vector<absl::Span<const uint8_t>>>();
+            auto digests = std::make_shared<std::vector<Sha256Digest>>();
+            return
+                [fd, digester, spans, digests](std::vector<Job>& batch, std::vector<Result>& done) {
+                  spans->clear();
+                  for (const Job& job : batch) spans->push_back(job.data.span());
+                  digests->resize(batch.size());
+                  digester->DigestChunks(*spans, absl::MakeSpan(*digests));
+                  for (size_t i = 0; i < batch.size(); ++i) {
+                    Job& job = batch[i];
+                    Result result;
+                    result.tag = job.tag;
+                    result.chunk = job.chunk;
+                    result.offset = job.offset;
+                    if ((*digests)[i] != job.expected) {
+                      result.status = absl::DataLossError("chunk failed its SHA-256 check");
+                    } else {
+                      result.status = WriteAll(fd, job.offset, job.data.data, job.data.size);
+                    }
+                    result.data = std::move(job.data);
+                    done.push_back(std::move(result));
+                  }
+                };
+          },
+          std::move(deliver)) {}
 
 }  // namespace pytorrent::peer

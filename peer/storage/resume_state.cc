@@ -25,6 +25,13 @@ void ResumeState::Set(uint32_t chunk) {
   ++count_set_;
 }
 
+void ResumeState::Reset(uint32_t chunk) {
+  if (chunk >= chunk_count_ || !Test(chunk)) return;
+  bits_[chunk / 8] =
+      static_cast<char>(static_cast<uint8_t>(bits_[chunk / 8]) & ~(0x80 >> (chunk % 8)));
+  --count_set_;
+}
+
 std::string ResumeState::Encode() const {
   std::string out(kMagic);
   out.append(reinterpret_cast<const char*>(root_.data()), root_.size());

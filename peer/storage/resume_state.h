@@ -39,6 +39,8 @@ class ResumeState {
   bool Test(uint32_t chunk) const;
   // Marks `chunk` verified; ignores an out-of-range index.
   void Set(uint32_t chunk);
+  // Clears `chunk` (found damaged); no-op if not set or out of range.
+  void Reset(uint32_t chunk);
   uint32_t CountSet() const { return count_set_; }
   bool Complete() const { return count_set_ == chunk_count_; }
   // The bitmap in wire Bitfield layout.

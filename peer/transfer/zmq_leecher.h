@@ -49,6 +49,8 @@ class ZmqLeecher {
   bool RequestManifest(const std::string& root_bytes);
   bool RequestChunk(const std::string& root_bytes, uint32_t chunk);
   bool Cancel(const std::string& root_bytes, uint32_t chunk);
+  // Sends any message (false if it could not be queued).
+  bool Send(const v1::PeerMessage& message);
 
   // One parsed message, or nullopt when nothing is pending. Malformed input is
   // counted and skipped.
@@ -60,7 +62,6 @@ class ZmqLeecher {
  private:
   ZmqLeecher(zmq::socket_t socket, std::string endpoint)
       : socket_(std::move(socket)), endpoint_(std::move(endpoint)) {}
-  bool Send(const v1::PeerMessage& message);
 
   zmq::socket_t socket_;
   std::string endpoint_;

@@ -3,8 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "absl/time/clock.h"
@@ -13,53 +14,70 @@
 namespace pytorrent::peer {
 namespace {
 
-zmq::message_t Frame(const std::string& bytes) {
-  return zmq::message_t(bytes.data(), bytes.size());
+ChunkBytes Bytes(const std::string& s) {
+  return ChunkBytes::Copy(
+      absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
 
-// Polls the wake socket (bounded by a deadline) until `count` results are in.
-std::map<uint32_t, ChunkVerifier::Result> Collect(ChunkVerifier& pool, size_t count) {
-  std::map<uint32_t, ChunkVerifier::Result> out;
-  absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (out.size() < count && absl::Now() < deadline) {
-    zmq::pollitem_t item{pool.wake_socket().handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(100));
-    for (ChunkVerifier::Result& r : pool.TakeResults()) out[r.chunk] = std::move(r);
+// Collects what the pool delivers (on its worker threads).
+class Results {
+ public:
+  ChunkVerifier::Deliver Sink() {
+    return [this](std::vector<ChunkVerifier::Result> results) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++batches_;
+      for (ChunkVerifier::Result& r : results) by_chunk_[r.chunk] = std::move(r);
+      cv_.notify_all();
+    };
   }
-  return out;
+  // Waits (bounded) until `count` results are in.
+  std::map<uint32_t, ChunkVerifier::Result> Await(size_t count) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(20), [&] { return by_chunk_.size() >= count; });
+    return std::move(by_chunk_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<uint32_t, ChunkVerifier::Result> by_chunk_;
+  int batches_ = 0;
+};
+
+std::string AsString(const ChunkBytes& b) {
+  return std::string(reinterpret_cast<const char*>(b.data), b.size);
 }
 
-TEST(ChunkVerifierTest, WritesGoodChunksRejectsBadOnesAndWakesTheLoop) {
+TEST(ChunkVerifierTest, WritesGoodChunksRejectsBadOnesAndDeliversEveryResult) {
   std::string path = std::string(getenv("TEST_TMPDIR")) + "/verify.bin";
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::ftruncate(fd, 3 * 1024), 0);
-  zmq::context_t context;
   std::string good(1024, 'g'), other(1024, 'o');
+  Results results;
+  std::map<uint32_t, ChunkVerifier::Result> got;
   {
-    ChunkVerifier pool(context, fd, /*workers=*/2);
+    ChunkVerifier pool(fd, /*workers=*/2, results.Sink());
     pool.Submit(
-        {.tag = 5, .chunk = 0, .offset = 0, .expected = Sha256::Of(good), .data = Frame(good)});
+        {.tag = 5, .chunk = 0, .offset = 0, .expected = Sha256::Of(good), .data = Bytes(good)});
     // Bytes that do not match their digest: DATA_LOSS, nothing written.
     pool.Submit(
-        {.tag = 6, .chunk = 1, .offset = 1024, .expected = Sha256::Of(good), .data = Frame(other)});
+        {.tag = 6, .chunk = 1, .offset = 1024, .expected = Sha256::Of(good), .data = Bytes(other)});
     pool.Submit({.tag = 7,
                  .chunk = 2,
                  .offset = 2048,
                  .expected = Sha256::Of(other),
-                 .data = Frame(other)});
-    EXPECT_EQ(pool.pending(), 3u);
-    std::map<uint32_t, ChunkVerifier::Result> results = Collect(pool, 3);
-    ASSERT_EQ(results.size(), 3u);
-    EXPECT_EQ(pool.pending(), 0u);
-    EXPECT_TRUE(results[0].status.ok());
-    EXPECT_EQ(results[0].tag, 5u);
-    EXPECT_EQ(results[1].status.code(), absl::StatusCode::kDataLoss);
-    EXPECT_EQ(results[1].tag, 6u);
-    EXPECT_TRUE(results[2].status.ok());
-    // The bytes come back for the whole-file hash.
-    EXPECT_EQ(results[2].data.to_string(), other);
+                 .data = Bytes(other)});
+    got = results.Await(3);
   }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_TRUE(got[0].status.ok());
+  EXPECT_EQ(got[0].tag, 5u);
+  EXPECT_EQ(got[1].status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(got[1].tag, 6u);
+  EXPECT_TRUE(got[2].status.ok());
+  // The bytes come back for the whole-file hash.
+  EXPECT_EQ(AsString(got[2].data), other);
   std::string disk(3 * 1024, '?');
   ASSERT_EQ(::pread(fd, disk.data(), disk.size(), 0), static_cast<ssize_t>(disk.size()));
   EXPECT_EQ(disk.substr(0, 1024), good);
@@ -69,22 +87,22 @@ TEST(ChunkVerifierTest, WritesGoodChunksRejectsBadOnesAndWakesTheLoop) {
 }
 
 TEST(ChunkVerifierTest, FailedWriteIsReported) {
-  zmq::context_t context;
   std::string good(512, 'g');
-  ChunkVerifier pool(context, /*fd=*/-1, /*workers=*/1);
+  Results results;
+  ChunkVerifier pool(/*fd=*/-1, /*workers=*/1, results.Sink());
   pool.Submit(
-      {.tag = 1, .chunk = 0, .offset = 0, .expected = Sha256::Of(good), .data = Frame(good)});
-  std::map<uint32_t, ChunkVerifier::Result> results = Collect(pool, 1);
-  ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].status.code(), absl::StatusCode::kInternal);
+      {.tag = 1, .chunk = 0, .offset = 0, .expected = Sha256::Of(good), .data = Bytes(good)});
+  std::map<uint32_t, ChunkVerifier::Result> got = results.Await(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].status.code(), absl::StatusCode::kInternal);
 }
 
 TEST(ChunkVerifierTest, DestructorDropsQueuedJobs) {
-  zmq::context_t context;
   std::string bytes(1 << 20, 'z');
-  ChunkVerifier pool(context, /*fd=*/-1, /*workers=*/1);
+  Results results;
+  ChunkVerifier pool(/*fd=*/-1, /*workers=*/1, results.Sink());
   for (uint32_t i = 0; i < 64; ++i) {
-    pool.Submit({.chunk = i, .expected = Sha256::Of(bytes), .data = Frame(bytes)});
+    pool.Submit({.chunk = i, .expected = Sha256::Of(bytes), .data = Bytes(bytes)});
   }
   // Leaving scope must neither hang nor leak (asan) with work still queued.
 }
