@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/host_port.h"
 #include "common/names.h"
 
 namespace pytorrent::admin {
@@ -126,14 +127,10 @@ absl::Status Validate(const v1::UpdateSettingsRequest& request) {
     return Invalid(
         absl::StrCat("tracker_host is ", host.size(), " bytes; the limit is ", kMaxHostBytes));
   }
-  for (char c : host) {
-    const bool ok = absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-                    c == ':' || c == '_' || c == '[' || c == ']';
-    if (!ok) {
-      return Invalid(
-          "tracker_host may contain only letters, digits, '.', '-', '_', ':' and '[]' "
-          "(a host name or an IP address, without a port)");
-    }
+  // The same parser as the peer's --tracker flag and config file.
+  if (absl::StatusOr<std::string> parsed = ParseHost(host); !host.empty() && !parsed.ok()) {
+    return Invalid(absl::StrCat("tracker_host: ", parsed.status().message(),
+                                " (a host name or an IP address, without a port)"));
   }
   if (request.tracker_port() > 65535) {
     return Invalid(absl::StrCat("tracker_port is ", request.tracker_port(),

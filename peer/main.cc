@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "admin/admin_server.h"
+#include "common/host_port.h"
 #include "common/log.h"
 #include "common/sha256.h"
 #include "peer/content/chunk_digest.h"
@@ -145,10 +146,13 @@ int main(int argc, char** argv) {
   int request_timeout_ms = 0;
   CLI::App app{"PyTorrent peer node: shares user/shared_files, downloads into user/downloads"};
   app.add_option("--home", home, "Home folder (default $HOME/.pytorrent/node)");
-  app.add_option("--tracker", tracker, "Tracker HOST:PORT (config: tracker_host, tracker_port)");
+  app.add_option("--tracker", tracker,
+                 "Tracker HOST:PORT, an IPv6 host in brackets: [2001:db8::1]:6969 "
+                 "(config: tracker_host, tracker_port)");
   app.add_option("--username", username, "Name shown to other peers (config: username)");
   app.add_option("--chunk-listen", chunk_listen,
-                 "ZeroMQ endpoint serving chunks; port 0 picks one (default tcp://127.0.0.1:0)");
+                 "ZeroMQ endpoint serving chunks; port 0 picks one (default tcp://*:6881: every "
+                 "interface, IPv6 and IPv4, any free port if 6881 is taken)");
   app.add_option("--admin-socket", admin_socket,
                  "gRPC admin socket (default HOME/state/admin.sock)");
   app.add_option("--announce-interval-s", announce_interval_s, "Announce to the tracker this often")
@@ -208,15 +212,10 @@ int main(int argc, char** argv) {
     return Fail(std::string(s.message()));
   }
   if (!tracker.empty()) {
-    size_t colon = tracker.rfind(':');
-    uint32_t port = 0;
-    if (colon == std::string::npos || colon == 0 ||
-        !absl::SimpleAtoi(absl::string_view(tracker).substr(colon + 1), &port) || port == 0 ||
-        port > 65535) {
-      return Fail("--tracker must be HOST:PORT");
-    }
-    config.tracker_host = tracker.substr(0, colon);
-    config.tracker_port = static_cast<uint16_t>(port);
+    absl::StatusOr<pytorrent::HostPort> address = pytorrent::ParseHostPort(tracker);
+    if (!address.ok()) return Fail(absl::StrCat("--tracker: ", address.status().message()));
+    config.tracker_host = address->host;
+    config.tracker_port = address->port;
     config.tracker_configured = true;
   }
   if (!username.empty()) config.username = username;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/host_port.h"
 #include "common/names.h"
 
 namespace pytorrent::peer {
@@ -49,10 +50,11 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
   std::string value;
   uint64_t number = 0;
   if (Lookup(reader, "tracker_host", value)) {
-    if (value.empty() || value.size() > 253) {
-      return absl::InvalidArgumentError("tracker_host must be 1..253 characters");
+    absl::StatusOr<std::string> host = ParseHost(value);
+    if (!host.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("tracker_host: ", host.status().message()));
     }
-    config.tracker_host = value;
+    config.tracker_host = *std::move(host);
     config.tracker_configured = true;
   }
   if (Lookup(reader, "tracker_port", value)) {

@@ -21,10 +21,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "peer/chunk_listen.h"
 
 namespace pytorrent::peer {
 
 struct PeerConfig {
+  // A name or an IP address; IPv6 without brackets (the config file may
+  // write them, as in tracker_host=[2001:db8::1]).
   std::string tracker_host = "127.0.0.1";
   uint16_t tracker_port = 6969;
   // True once a tracker address was configured (a tracker_host or
@@ -35,7 +38,9 @@ struct PeerConfig {
   bool tracker_configured = false;
   // Empty until configured; the node then makes one up from its peer id.
   std::string username;
-  std::string chunk_listen = "tcp://127.0.0.1:0";
+  // Every interface, IPv6 and IPv4, port 6881 (any free port if that one is
+  // taken): see chunk_listen.h.
+  std::string chunk_listen = kDefaultChunkListen;
   uint32_t chunk_size_kib = 256;
   uint32_t announce_interval_s = 60;
   bool reseed = true;

@@ -15,8 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/host_port.h"
 #include "common/log.h"
 #include "common/names.h"
+#include "peer/chunk_listen.h"
 #include "peer/shared_folder.h"
 #include "peer/storage/atomic_file.h"
 #include "peer/storage/disk_storage.h"
@@ -143,6 +145,13 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   seeder_options.throttle_bytes_per_s = n.options_.fault_throttle_bytes_per_s;
   absl::StatusOr<std::unique_ptr<ZmqSeeder>> seeder =
       ZmqSeeder::Bind(n.context_, n.options_.config.chunk_listen, n.catalog_, seeder_options);
+  if (const std::string fallback = FallbackChunkListen(n.options_.config.chunk_listen);
+      absl::IsUnavailable(seeder.status()) && !fallback.empty()) {
+    // The default port is taken (another node on this machine): any port
+    // does, the tracker learns it from the announce.
+    PT_LOG_INFO("{}; listening on {} instead", seeder.status().ToString(), fallback);
+    seeder = ZmqSeeder::Bind(n.context_, fallback, n.catalog_, seeder_options);
+  }
   if (!seeder.ok()) return seeder.status();
   n.seeder_ = *std::move(seeder);
   n.chunk_endpoint_ = n.seeder_->endpoint();
@@ -426,7 +435,10 @@ void PeerNode::Announce(TrackerClient& tracker) {
     request.set_peer_id(peer_id_);
     request.set_peer_key(peer_key_);
     request.set_username(username);
-    request.set_chunk_endpoint(chunk_endpoint_);
+    // The tracker lists this port at the address the announce comes from.
+    const AnnouncedChunkAddress announced = ForAnnounce(chunk_endpoint_);
+    request.set_chunk_port(announced.chunk_port);
+    request.set_chunk_endpoint(announced.claimed_endpoint);
     request.set_replace_files(sent == 0);
     for (size_t i = sent; i < files.size() && i < sent + kFilesPerAnnounce; ++i) {
       *request.add_files() = files[i];
@@ -640,7 +652,7 @@ v1::PeerStatus PeerNode::GetStatus() {
   // Empty until configured, even though the default tracker is used.
   if (options_.config.tracker_configured) {
     status.set_tracker_address(
-        absl::StrCat(options_.config.tracker_host, ":", options_.config.tracker_port));
+        FormatHostPort(options_.config.tracker_host, options_.config.tracker_port));
   }
   status.set_tracker_reachable(tracker_reachable_);
   status.set_chunk_endpoint(chunk_endpoint_);
@@ -920,8 +932,13 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
   if (request.tracker_port() > 65535) {
     return absl::InvalidArgumentError("tracker_port must be 1..65535");
   }
-  if (request.tracker_host().size() > 253) {
-    return absl::InvalidArgumentError("tracker_host is too long");
+  std::string tracker_host;
+  if (!request.tracker_host().empty()) {
+    absl::StatusOr<std::string> host = ParseHost(request.tracker_host());
+    if (!host.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("tracker_host: ", host.status().message()));
+    }
+    tracker_host = *std::move(host);
   }
   std::lock_guard<std::mutex> settings(settings_mu_);
   PeerConfig next;
@@ -931,7 +948,7 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     next = options_.config;
     current_username = username_;
   }
-  if (!request.tracker_host().empty()) next.tracker_host = request.tracker_host();
+  if (!tracker_host.empty()) next.tracker_host = tracker_host;
   if (request.tracker_port() != 0) {
     next.tracker_port = static_cast<uint16_t>(request.tracker_port());
   }

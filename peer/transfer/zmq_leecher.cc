@@ -21,6 +21,8 @@ absl::StatusOr<std::unique_ptr<ZmqLeecher>> ZmqLeecher::Connect(zmq::context_t& 
     // a peer pushing unrequested data cannot grow our memory without bound.
     socket.set(zmq::sockopt::rcvhwm, 64);
     socket.set(zmq::sockopt::sndhwm, 1024);
+    // Seeders listed at an IPv6 address ("tcp://[2001:db8::11]:6881").
+    socket.set(zmq::sockopt::ipv6, true);
     socket.connect(endpoint);
     return std::unique_ptr<ZmqLeecher>(new ZmqLeecher(std::move(socket), endpoint));
   } catch (const zmq::error_t& e) {

@@ -75,11 +75,17 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
     // the mark fails at once and the request times out on the leecher).
     socket.set(zmq::sockopt::sndhwm, 128);
     socket.set(zmq::sockopt::rcvhwm, 1024);
+    // IPv6 too: "tcp://*:P" binds "::" dual-stack (IPv4 clients arrive as
+    // IPv4-mapped addresses); "tcp://[v6]:P" works at all.
+    socket.set(zmq::sockopt::ipv6, true);
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<ZmqSeeder>(
         new ZmqSeeder(context, std::move(socket), std::move(bound), catalog, options));
   } catch (const zmq::error_t& e) {
+    if (e.num() == EADDRINUSE) {
+      return absl::UnavailableError(absl::StrCat("bind ", endpoint, ": ", e.what()));
+    }
     return absl::InvalidArgumentError(absl::StrCat("bind ", endpoint, ": ", e.what()));
   }
 }

@@ -71,6 +71,8 @@ struct SeederCounters {
 
 class ZmqSeeder {
  public:
+  // Binds `endpoint` (IPv6 enabled: "tcp://*:P" is dual-stack).
+  // UNAVAILABLE if the address is in use, INVALID_ARGUMENT otherwise.
   static absl::StatusOr<std::unique_ptr<ZmqSeeder>> Bind(zmq::context_t& context,
                                                          const std::string& endpoint,
                                                          const FileCatalog& catalog,

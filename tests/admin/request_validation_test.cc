@@ -75,6 +75,14 @@ TEST(RequestValidationTest, UsernamesAndSettings) {
   EXPECT_THAT(Message(Validate(u)), HasSubstr("tracker_port"));
   u.set_tracker_port(6969);
   EXPECT_TRUE(Validate(u).ok());
+  // One parser for every address (common/host_port.h): IPv6 with or without
+  // brackets, never with a port.
+  u.set_tracker_host("2001:db8::1");
+  EXPECT_TRUE(Validate(u).ok());
+  for (const char* bad : {"[::1", "10.0.0.1:6969", "[10.0.0.1]", "not:v6"}) {
+    u.set_tracker_host(bad);
+    EXPECT_THAT(Message(Validate(u)), HasSubstr("tracker_host")) << bad;
+  }
 }
 
 TEST(RequestValidationTest, PagingAndSearch) {

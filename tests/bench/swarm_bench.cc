@@ -194,9 +194,19 @@ int main(int argc, char** argv) {
   // The leecher, reaped with wait4 for its CPU time and peak RSS.
   std::string leecher_home = dir + "/leecher";
   std::filesystem::create_directories(leecher_home, ec);
-  std::vector<std::string> args = {
-      leecher_binary, "--home", leecher_home,          "--tracker",   addr, "--download", name,
-      "--log-level",  "warn",   "--chunk-hash-engine", leecher_engine};
+  std::vector<std::string> args = {leecher_binary,
+                                   "--home",
+                                   leecher_home,
+                                   "--tracker",
+                                   addr,
+                                   "--download",
+                                   name,
+                                   "--log-level",
+                                   "warn",
+                                   "--chunk-hash-engine",
+                                   leecher_engine,
+                                   "--chunk-listen",
+                                   "tcp://127.0.0.1:0"};
   std::vector<char*> argv_child;
   for (auto& a : args) argv_child.push_back(a.data());
   argv_child.push_back(nullptr);

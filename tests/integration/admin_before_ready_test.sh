@@ -21,7 +21,8 @@ time.sleep(120)
 PIDS+=($!)
 wait_for "the silent tracker's port" test -s "$W/port"
 
-peer/peer --home "$W/node" --tracker "127.0.0.1:$(cat "$W/port")" --username early &
+peer/peer --home "$W/node" --tracker "127.0.0.1:$(cat "$W/port")" --username early \
+  --chunk-listen tcp://127.0.0.1:0 &
 PIDS+=($!)
 answered=""
 for _ in $(seq 300); do

@@ -18,9 +18,9 @@ TRACKER="127.0.0.1:$(cat "$W/port")"
 mkdir -p "$W/seeder/user/shared_files"
 head -c $((3 * 1024 * 1024 + 12345)) /dev/urandom > "$W/seeder/user/shared_files/bunny-real.bin"
 SHA="$(sha256sum "$W/seeder/user/shared_files/bunny-real.bin" | cut -d' ' -f1)"
-peer/peer --home "$W/seeder" --tracker "$TRACKER" --username seeder &
+peer/peer --home "$W/seeder" --tracker "$TRACKER" --username seeder --chunk-listen tcp://127.0.0.1:0 &
 PIDS+=($!)
-peer/peer --home "$W/me" --tracker "$TRACKER" &
+peer/peer --home "$W/me" --tracker "$TRACKER" --chunk-listen tcp://127.0.0.1:0 &
 PIDS+=($!)
 wait_for "peer admin socket" test -S "$W/me/state/admin.sock"
 listed() { admin/cli --home "$W/me" --no-effects search bunny-real 2>/dev/null | grep -q "seeders 1"; }

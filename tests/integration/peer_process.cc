@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -34,6 +35,11 @@ absl::StatusOr<std::unique_ptr<PeerProcess>> PeerProcess::Start(const PeerProces
   if (!socket_path.ok()) return socket_path.status();
   std::vector<std::string> args = {options.binary, "--home", options.home};
   args.insert(args.end(), options.args.begin(), options.args.end());
+  if (std::find(args.begin(), args.end(), "--chunk-listen") == args.end()) {
+    // Tests listen on loopback, any port (the node's default is every
+    // interface, port 6881).
+    args.insert(args.end(), {"--chunk-listen", "tcp://127.0.0.1:0"});
+  }
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

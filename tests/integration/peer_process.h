@@ -28,6 +28,7 @@ namespace pytorrent::testing {
 struct PeerProcessOptions {
   std::string binary = "peer/peer";
   std::string home;
+  // Flags after --home. Without --chunk-listen, tcp://127.0.0.1:0 is added.
   std::vector<std::string> args = {};
   // Wait for HOME/state/chunk_endpoint (the node is serving and announced).
   bool wait_ready = true;

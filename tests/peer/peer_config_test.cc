@@ -11,6 +11,20 @@ TEST(PeerConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c->tracker_port, 6969);
   EXPECT_EQ(c->chunk_size_kib, 256u);
   EXPECT_TRUE(c->reseed);
+  // Reachable from other machines with no set-up (issue #12).
+  EXPECT_EQ(c->chunk_listen, "tcp://*:6881");
+}
+
+TEST(PeerConfigTest, TrackerHostTakesIpv6WithOrWithoutBrackets) {
+  for (const char* text : {"tracker_host=[2001:db8::1]\n", "tracker_host=2001:db8::1\n"}) {
+    absl::StatusOr<PeerConfig> c = ParsePeerConfig(text);
+    ASSERT_TRUE(c.ok()) << c.status();
+    EXPECT_EQ(c->tracker_host, "2001:db8::1");
+    // Written back without brackets, read back the same.
+    absl::StatusOr<PeerConfig> again = ParsePeerConfig(FormatPeerConfig(*c));
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->tracker_host, "2001:db8::1");
+  }
 }
 
 TEST(PeerConfigTest, ParsesEveryKey) {
@@ -33,15 +47,13 @@ TEST(PeerConfigTest, BadValuesNameTheKey) {
   struct Case {
     const char* text;
     const char* key;
-  } cases[] = {{"tracker_port=0", "tracker_port"},
-               {"tracker_port=70000", "tracker_port"},
-               {"tracker_port=abc", "tracker_port"},
-               {"chunk_size_kib=100", "chunk_size_kib"},
-               {"chunk_size_kib=8", "chunk_size_kib"},
-               {"username=bad name!", "username"},
-               {"reseed=maybe", "reseed"},
-               {"chunk_listen=http://x", "chunk_listen"},
-               {"announce_interval_s=-1", "announce_interval_s"}};
+  } cases[] = {
+      {"tracker_port=0", "tracker_port"},        {"tracker_port=70000", "tracker_port"},
+      {"tracker_port=abc", "tracker_port"},      {"tracker_host=10.0.0.1:6969", "tracker_host"},
+      {"tracker_host=[::1", "tracker_host"},     {"tracker_host=a b", "tracker_host"},
+      {"chunk_size_kib=100", "chunk_size_kib"},  {"chunk_size_kib=8", "chunk_size_kib"},
+      {"username=bad name!", "username"},        {"reseed=maybe", "reseed"},
+      {"chunk_listen=http://x", "chunk_listen"}, {"announce_interval_s=-1", "announce_interval_s"}};
   for (const Case& c : cases) {
     absl::StatusOr<PeerConfig> r = ParsePeerConfig(c.text);
     ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.text;

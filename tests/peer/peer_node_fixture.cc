@@ -26,6 +26,8 @@ PeerNodeOptions PeerNodeFixture::Options(const std::string& node, const std::str
   options.config.username = username;
   options.config.chunk_size_kib = 16;
   options.config.announce_interval_s = 60;
+  // Loopback, any port (the default is every interface, port 6881).
+  options.config.chunk_listen = "tcp://127.0.0.1:0";
   options.config_path = options.home + "/config/config.txt";
   options.scan_interval = absl::Milliseconds(100);
   options.scheduler.request_timeout = absl::Seconds(2);
