@@ -1,5 +1,6 @@
 #include "peer/transfer/zmq_seeder.h"
 
+#include <arpa/inet.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -26,6 +27,17 @@ constexpr size_t kMaxReadsInFlight = 1024;
 constexpr size_t kReadBatch = 8;
 
 void FreeBuffer(void* data, void* /*hint*/) { std::free(data); }
+
+// True for "tcp://a.b.c.d:port".
+bool NamesIpv4Host(const std::string& endpoint) {
+  constexpr std::string_view kTcp = "tcp://";
+  if (endpoint.compare(0, kTcp.size(), kTcp) != 0) return false;
+  const size_t colon = endpoint.rfind(':');
+  if (colon == std::string::npos || colon < kTcp.size()) return false;
+  const std::string host = endpoint.substr(kTcp.size(), colon - kTcp.size());
+  in_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1;
+}
 
 }  // namespace
 
@@ -76,8 +88,9 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
     socket.set(zmq::sockopt::sndhwm, 128);
     socket.set(zmq::sockopt::rcvhwm, 1024);
     // IPv6 too: "tcp://*:P" binds "::" dual-stack (IPv4 clients arrive as
-    // IPv4-mapped addresses); "tcp://[v6]:P" works at all.
-    socket.set(zmq::sockopt::ipv6, true);
+    // IPv4-mapped addresses); "tcp://[v6]:P" works at all. Not for an IPv4
+    // address, which would then be reported as "[::ffff:a.b.c.d]".
+    socket.set(zmq::sockopt::ipv6, !NamesIpv4Host(endpoint));
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<ZmqSeeder>(
