@@ -112,9 +112,11 @@ int CliCommands::Download(const std::string& name_or_root, bool wait, bool overw
           const std::string name = SanitizeForTerminal(p.name()) + " ";
           const int prefix = static_cast<int>(DisplayWidth(name));
           const int width = ProgressBarWidth(term_->Columns(), prefix);
-          term_->ShowProgress(name + (p.state() == v1::DOWNLOAD_STATE_COMPLETED
-                                          ? RenderFinishedBar(ViewOf(p), stopwatch.Finish(p), width)
-                                          : RenderProgressBar(ViewOf(p), width)));
+          term_->ShowProgress(name +
+                              (p.state() == v1::DOWNLOAD_STATE_COMPLETED
+                                   ? RenderFinishedBar(ViewOf(p), stopwatch.Finish(p), width)
+                                   : RenderProgressBar(ViewOf(p), width)) +
+                              WaitingLine(p));
         }
       });
   if (live) term_->EndProgress();

@@ -275,11 +275,56 @@ std::string FormatDownloads(const v1::ListDownloadsResponse& downloads) {
                               ? d.bytes_received() * 1000 / d.elapsed_ms()
                               : d.rate_bytes_per_s();
     rows.push_back({absl::StrCat(d.download_id()), Sanitized(d.name()), StateName(d.state()),
-                    FormatPercent(d.bytes_done(), d.size_bytes()), FormatBytes(d.size_bytes()),
-                    FormatRate(rate), FormatEta(d.eta_seconds()), absl::StrCat(d.seeders())});
+                    // Size unknown until the manifest arrives.
+                    d.size_bytes() == 0 && d.state() != v1::DOWNLOAD_STATE_COMPLETED
+                        ? std::string("--")
+                        : FormatPercent(d.bytes_done(), d.size_bytes()),
+                    FormatBytes(d.size_bytes()), FormatRate(rate), FormatEta(d.eta_seconds()),
+                    absl::StrCat(d.seeders())});
   }
-  return RenderTable(rows, {Align::kRight, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
-                            Align::kRight, Align::kRight, Align::kRight});
+  std::string out = RenderTable(rows, {Align::kRight, Align::kLeft, Align::kLeft, Align::kRight,
+                                       Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  for (const v1::DownloadProgress& d : downloads.downloads()) {
+    if (d.waiting_reason().empty()) continue;
+    absl::StrAppend(&out, "\n", d.download_id(), " ", Sanitized(d.name()),
+                    " waiting: ", Sanitized(d.waiting_reason()), "\n");
+    std::vector<std::vector<std::string>> peers;
+    for (const v1::PeerContribution& c : d.peers()) {
+      if (c.state() == v1::PEER_LINK_STATE_UNSPECIFIED) continue;
+      peers.push_back({"  " + Sanitized(c.username()), Sanitized(c.chunk_endpoint()),
+                       PeerStateName(c.state()), FormatEta(c.state_ms() / 1000),
+                       Sanitized(c.detail())});
+    }
+    if (!peers.empty()) {
+      out += RenderTable(peers,
+                         {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kLeft});
+    }
+  }
+  return out;
+}
+
+std::string WaitingLine(const v1::DownloadProgress& progress) {
+  if (progress.waiting_reason().empty()) return "";
+  return "\n  waiting: " + Sanitized(progress.waiting_reason());
+}
+
+std::string PeerStateName(v1::PeerLinkState state) {
+  switch (state) {
+    case v1::PEER_LINK_STATE_CONNECTING:
+      return "connecting";
+    case v1::PEER_LINK_STATE_CONNECTED:
+      return "connected";
+    case v1::PEER_LINK_STATE_NOTHING_NEEDED:
+      return "nothing needed";
+    case v1::PEER_LINK_STATE_OUT_OF_CREDIT:
+      return "out of credit";
+    case v1::PEER_LINK_STATE_UNREACHABLE:
+      return "unreachable";
+    case v1::PEER_LINK_STATE_BANNED:
+      return "banned";
+    default:
+      return "-";
+  }
 }
 
 std::string FormatDownloadResult(const v1::DownloadProgress& p) {

@@ -86,7 +86,16 @@ std::string FormatPeers(const v1::ListPeersResponse& peers);
 std::string FormatSharedFiles(const v1::ListSharedFilesResponse& files);
 // One line per file, numbered from 1 when `numbered`; always "seeders N".
 std::string FormatSearchResults(const v1::SearchFilesResponse& files, bool numbered);
+// The downloads table; under it, for each download still running, why it
+// waits (if it does) and what it is doing with each peer.
 std::string FormatDownloads(const v1::ListDownloadsResponse& downloads);
+
+// "\n  waiting: <reason>" while the download waits, else "" (the line shown
+// under a live progress bar).
+std::string WaitingLine(const v1::DownloadProgress& progress);
+
+// "connecting", "connected", "banned", ... for a PeerLinkState.
+std::string PeerStateName(v1::PeerLinkState state);
 // The final line(s) of a download: completed with its verified SHA-256 and
 // path, or why it failed.
 std::string FormatDownloadResult(const v1::DownloadProgress& progress);

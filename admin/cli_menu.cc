@@ -208,8 +208,10 @@ absl::Status CliMenu::DownloadFile() {
       client_.WatchDownload(*id, 0, [&](const v1::DownloadProgress& p) {
         stopwatch.Observe(p);
         if (p.state() == v1::DOWNLOAD_STATE_COMPLETED) return;  // the green bar follows
-        term_.ShowProgress(term_.Colour(
-            RenderProgressBar(ViewOf(p), ProgressBarWidth(term_.Columns(), 0)), Colour::kCyan));
+        term_.ShowProgress(
+            term_.Colour(RenderProgressBar(ViewOf(p), ProgressBarWidth(term_.Columns(), 0)),
+                         Colour::kCyan) +
+            term_.Colour(WaitingLine(p), Colour::kYellow));
       });
   if (!last.ok()) {
     term_.EndProgress();

@@ -179,10 +179,22 @@ bool Terminal::PressAnyKey() {
   return ok;
 }
 
-void Terminal::ShowProgress(std::string_view line) {
+void Terminal::ShowProgress(std::string_view text) {
   if (!options_.effects) return;
-  out_ << "\r\033[K" << line;
+  // Back to the first line of what is shown, then each line redrawn.
+  if (progress_lines_ > 1) out_ << "\033[" << (progress_lines_ - 1) << "A";
+  int lines = 0;
+  for (size_t start = 0; start <= text.size();) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    out_ << (lines > 0 ? "\n" : "") << "\r\033[K" << text.substr(start, end - start);
+    ++lines;
+    start = end + 1;
+  }
+  // A shorter display than the last one: clear the lines left below.
+  for (int i = lines; i < progress_lines_; ++i) out_ << "\n\r\033[K";
+  if (progress_lines_ > lines) out_ << "\033[" << (progress_lines_ - lines) << "A";
   out_.flush();
+  progress_lines_ = std::max(lines, 1);
   progress_shown_ = true;
 }
 
@@ -191,6 +203,7 @@ void Terminal::EndProgress() {
   out_ << "\n";
   out_.flush();
   progress_shown_ = false;
+  progress_lines_ = 0;
 }
 
 int Terminal::Columns() const {

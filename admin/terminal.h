@@ -71,8 +71,9 @@ class Terminal {
   // "Press any key to continue": one key in raw mode on a TTY, else a line.
   // Returns false on EOF.
   bool PressAnyKey();
-  // Redraws the current line with `line` (effects only; else nothing).
-  void ShowProgress(std::string_view line);
+  // Redraws the progress display with `text` (effects only; else nothing):
+  // one line, or several separated by '\n' (the bar, then why it waits).
+  void ShowProgress(std::string_view text);
   // Ends a progress line (newline after the last redraw).
   void EndProgress();
   void ClearScreen();
@@ -85,6 +86,8 @@ class Terminal {
   Options options_;
   std::mt19937_64 rng_;
   bool progress_shown_ = false;
+  // Lines the progress display took at its last redraw.
+  int progress_lines_ = 0;
 };
 
 }  // namespace pytorrent::admin

@@ -300,3 +300,16 @@ int ChunkScheduler::Availability(ChunkIndex chunk) const {
 }
 
 }  // namespace pytorrent::peer
+
+namespace pytorrent::peer {
+
+bool ChunkScheduler::PeerHasNeeded(PeerHandle peer) const {
+  const PeerState* state = Find(peer);
+  if (state == nullptr) return false;
+  for (uint32_t c = 0; c < chunk_count_; ++c) {
+    if (!have_[c] && state->has[c]) return true;
+  }
+  return false;
+}
+
+}  // namespace pytorrent::peer

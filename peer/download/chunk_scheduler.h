@@ -108,6 +108,8 @@ class ChunkScheduler {
   bool IsOutstanding(PeerHandle peer, ChunkIndex chunk) const;
   bool IsBanned(PeerHandle peer) const;
   bool IsStalled(PeerHandle peer) const;
+  // True if `peer` holds a chunk we do not have yet.
+  bool PeerHasNeeded(PeerHandle peer) const;
   int Strikes(PeerHandle peer) const;
   int Window(PeerHandle peer) const;
   int Outstanding(PeerHandle peer) const;

@@ -36,6 +36,8 @@ v1::PeerMessage CancelRequest(const std::string& root, uint32_t chunk) {
   return m;
 }
 
+std::string Seconds(absl::Duration d) { return absl::StrCat(absl::ToInt64Seconds(d), " s"); }
+
 bool BitSet(const std::string& bits, uint32_t c) {
   return (static_cast<uint8_t>(bits[c / 8]) >> (7 - c % 8)) & 1;
 }
@@ -67,6 +69,7 @@ bool Download::HasChunk(uint32_t chunk) const {
 
 void Download::Start(absl::Time now) {
   started_at_ = now;
+  last_chunk_at_ = now;
   rate_mark_time_ = now;
   peers_requested_ = true;
   next_peer_refresh_ = now + options_.peer_refresh;
@@ -77,11 +80,14 @@ void Download::Start(absl::Time now) {
 void Download::OnPeers(const v1::GetFilePeersResponse& response, absl::Time now) {
   peers_requested_ = false;
   if (finished()) return;
+  lookup_note_ = response.peers().empty() ? "no peer has this file yet" : "";
   for (const v1::FilePeer& peer : response.peers()) Connect(peer, now);
 }
 
 void Download::OnPeersFailed(const absl::Status& status, absl::Time now) {
   peers_requested_ = false;
+  lookup_note_ = absl::IsNotFound(status) ? "no peer has this file yet"
+                                          : absl::StrCat("looking for peers: ", status.message());
   if (sessions_.empty() && !finished()) {
     error_ = absl::StrCat("looking for peers: ", status.message());
     PublishProgress(now, true);
@@ -110,6 +116,7 @@ void Download::Connect(const v1::FilePeer& peer, absl::Time now) {
   session.peer_id = peer.peer_id();
   session.username = peer.username();
   session.endpoint = peer.chunk_endpoint();
+  session.opened_at = now;
   SendTo(handle, Hello(options_.self_peer_id));
   SendTo(handle, ManifestRequest(root_bytes_));
   if (scheduler_ != nullptr) scheduler_->AddPeer(handle);
@@ -123,6 +130,10 @@ void Download::OnMessage(PeerHandle handle, const v1::PeerMessage& m, ChunkBytes
   auto it = sessions_.find(static_cast<uint32_t>(handle));
   if (it == sessions_.end()) return;
   Session& session = it->second;
+  if (!session.answered) {
+    session.answered = true;
+    session.answered_at = now;
+  }
   switch (m.body_case()) {
     case v1::PeerMessage::kHello:
       if (session.peer_id == 0) session.peer_id = m.hello().peer_id();
@@ -146,6 +157,7 @@ void Download::OnMessage(PeerHandle handle, const v1::PeerMessage& m, ChunkBytes
       return;
     case v1::PeerMessage::kReject: {
       const v1::Reject& r = m.reject();
+      if (r.reason() == v1::REJECT_REASON_NO_CREDIT) session.last_no_credit = now;
       if (scheduler_ != nullptr && r.root_hash() == root_bytes_ &&
           (r.reason() == v1::REJECT_REASON_UNKNOWN_CHUNK ||
            r.reason() == v1::REJECT_REASON_NO_CREDIT || r.reason() == v1::REJECT_REASON_INTERNAL)) {
@@ -153,9 +165,12 @@ void Download::OnMessage(PeerHandle handle, const v1::PeerMessage& m, ChunkBytes
                                r.reason() == v1::REJECT_REASON_UNKNOWN_CHUNK);
         return;
       }
-      if (r.reason() == v1::REJECT_REASON_UNKNOWN_FILE || r.reason() == v1::REJECT_REASON_BANNED ||
-          r.reason() == v1::REJECT_REASON_VERSION) {
-        DropSession(session.handle, false, now);
+      if (r.reason() == v1::REJECT_REASON_UNKNOWN_FILE) {
+        DropSession(session.handle, false, now, "does not have this file");
+      } else if (r.reason() == v1::REJECT_REASON_BANNED) {
+        DropSession(session.handle, false, now, "refuses to serve us");
+      } else if (r.reason() == v1::REJECT_REASON_VERSION) {
+        DropSession(session.handle, false, now, "speaks another protocol version");
       }
       return;
     }
@@ -191,7 +206,7 @@ void Download::OnManifest(Session& session, const v1::ManifestResponse& response
   if (!manifest.ok()) {
     // A peer lying about the manifest is as bad as one sending bad chunks.
     PT_LOG_WARN("peer {} sent a bad manifest: {}", session.endpoint, manifest.status().ToString());
-    DropSession(session.handle, true, now);
+    DropSession(session.handle, true, now, "sent a manifest that does not match the file");
     return;
   }
   manifest_ = std::make_shared<const Manifest>(*std::move(manifest));
@@ -281,7 +296,8 @@ void Download::OnCorrupt(PeerHandle handle, uint32_t chunk, absl::Time now) {
   if (scheduler_->OnChunkCorrupt(handle, ChunkIndex{chunk}) && it != sessions_.end()) {
     PT_LOG_WARN("banning peer {} for {} after {} bad chunks", it->second.endpoint, manifest_->name,
                 it->second.strikes);
-    DropSession(handle, true, now);
+    DropSession(handle, true, now,
+                absl::StrCat(it->second.strikes, " chunks failed their SHA-256 check"));
   }
 }
 
@@ -316,6 +332,7 @@ void Download::OnStoredOne(DownloadStorage::Stored& s, absl::Time now) {
   const uint32_t length = manifest_->ChunkLength(c);
   ++counters_.chunks_fetched;
   counters_.bytes_received += length;
+  last_chunk_at_ = now;
   if (auto it = sessions_.find(s.tag); it != sessions_.end()) it->second.bytes_received += length;
   const ChunkScheduler::VerifiedResult result = scheduler_->OnChunkVerified(handle, chunk, now);
   chunks_done_ = scheduler_->have_count();
@@ -366,21 +383,24 @@ void Download::PumpAll(absl::Time now) {
   for (auto& [key, session] : sessions_) Pump(session, now);
 }
 
-void Download::RecordGone(const Session& s, bool banned, absl::Time retry_after) {
+void Download::RecordGone(const Session& s, bool banned, absl::Time retry_after, absl::Time now,
+                          std::string why) {
   Gone& gone = gone_[s.endpoint];
   gone.peer_id = s.peer_id;
   gone.username = s.username;
   gone.endpoint = s.endpoint;
   gone.bytes_received += s.bytes_received;
   gone.strikes += s.strikes;
+  if (banned || !gone.banned) gone.why = std::move(why);
   gone.banned = gone.banned || banned;
   gone.retry_after = retry_after;
+  gone.since = now;
 }
 
-void Download::DropSession(PeerHandle handle, bool banned, absl::Time now) {
+void Download::DropSession(PeerHandle handle, bool banned, absl::Time now, std::string why) {
   auto it = sessions_.find(static_cast<uint32_t>(handle));
   if (it == sessions_.end()) return;
-  RecordGone(it->second, banned, now + options_.reconnect_backoff);
+  RecordGone(it->second, banned, now + options_.reconnect_backoff, now, std::move(why));
   if (scheduler_ != nullptr) {
     if (banned) scheduler_->Ban(handle);
     scheduler_->RemovePeer(handle);
@@ -407,9 +427,29 @@ void Download::Tick(absl::Time now) {
     }
     for (PeerHandle h : stalled) {
       PT_LOG_INFO("dropping stalled peer for {}", manifest_->name);
-      DropSession(h, false, now);
+      DropSession(h, false, now, "stopped answering (requests timed out)");
     }
     PumpAll(now);
+  }
+  // Peers that never answered at all: unreachable, dialled again later.
+  std::vector<PeerHandle> silent;
+  for (const auto& [key, s] : sessions_) {
+    if (!s.answered && now - s.opened_at >= options_.connect_timeout) silent.push_back(s.handle);
+  }
+  for (PeerHandle h : silent) {
+    DropSession(h, false, now, absl::StrCat("no answer for ", Seconds(options_.connect_timeout)));
+  }
+  // Known peers, none usable for too long: say why and stop waiting.
+  const bool known = !sessions_.empty() || !gone_.empty();
+  if (!known || AnyPeerUsable()) {
+    unusable_since_ = absl::InfiniteFuture();
+  } else if (unusable_since_ == absl::InfiniteFuture()) {
+    unusable_since_ = now;
+  } else if (now - unusable_since_ >= options_.give_up_after) {
+    Fail(absl::UnavailableError(absl::StrCat(WaitingReason(now), " (gave up after ",
+                                             Seconds(options_.give_up_after), ")")),
+         now);
+    return;
   }
   if (now - last_persist_ >= options_.persist_interval) {
     storage_->SaveResume();
@@ -438,7 +478,8 @@ void Download::Finish(v1::DownloadState state, absl::Time now) {
   counters_.seconds = absl::ToDoubleSeconds(finished_at_ - started_at_);
   counters_.malformed_frames = std::max(counters_.malformed_frames, links_->malformed());
   for (auto& [key, s] : sessions_) {
-    RecordGone(s, scheduler_ != nullptr && scheduler_->IsBanned(s.handle), absl::InfiniteFuture());
+    RecordGone(s, scheduler_ != nullptr && scheduler_->IsBanned(s.handle), absl::InfiniteFuture(),
+               now, "download ended");
     links_->Close(s.handle);
   }
   sessions_.clear();
@@ -484,15 +525,14 @@ v1::DownloadProgress Download::Progress(absl::Time now) const {
   uint32_t seeders = 0;
   for (const auto& [key, s] : sessions_) {
     if (s.have_bitfield) ++seeders;
-    v1::PeerContribution* c = p.add_peers();
-    c->set_peer_id(s.peer_id);
-    c->set_username(s.username);
-    c->set_chunk_endpoint(s.endpoint);
-    c->set_bytes_received(s.bytes_received);
-    c->set_strikes(s.strikes);
-    c->set_banned(false);
+    DescribeSession(s, now, *p.add_peers());
   }
   for (const auto& [endpoint, g] : gone_) {
+    if (sessions_.end() != std::find_if(sessions_.begin(), sessions_.end(), [&](const auto& kv) {
+          return kv.second.endpoint == endpoint;
+        })) {
+      continue;  // dialled again: shown above
+    }
     v1::PeerContribution* c = p.add_peers();
     c->set_peer_id(g.peer_id);
     c->set_username(g.username);
@@ -500,7 +540,12 @@ v1::DownloadProgress Download::Progress(absl::Time now) const {
     c->set_bytes_received(g.bytes_received);
     c->set_strikes(g.strikes);
     c->set_banned(g.banned);
+    c->set_state(g.banned ? v1::PEER_LINK_STATE_BANNED : v1::PEER_LINK_STATE_UNREACHABLE);
+    c->set_state_ms(
+        static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Milliseconds(now - g.since))));
+    c->set_detail(g.why);
   }
+  if (!finished()) p.set_waiting_reason(WaitingReason(now));
   p.set_seeders(seeders);
   p.set_error(error_);
   p.set_path(final_path_);
@@ -510,6 +555,89 @@ v1::DownloadProgress Download::Progress(absl::Time now) const {
   }
   p.set_bytes_received(counters_.bytes_received);
   return p;
+}
+
+void Download::DescribeSession(const Session& s, absl::Time now, v1::PeerContribution& c) const {
+  c.set_peer_id(s.peer_id);
+  c.set_username(s.username);
+  c.set_chunk_endpoint(s.endpoint);
+  c.set_bytes_received(s.bytes_received);
+  c.set_strikes(s.strikes);
+  c.set_banned(false);
+  absl::Time since = s.answered ? s.answered_at : s.opened_at;
+  if (!s.answered) {
+    c.set_state(v1::PEER_LINK_STATE_CONNECTING);
+    if (now - s.opened_at >= absl::Seconds(3)) {
+      c.set_detail(absl::StrCat("no answer for ", Seconds(now - s.opened_at)));
+    }
+  } else if (now - s.last_no_credit < absl::Seconds(2)) {
+    c.set_state(v1::PEER_LINK_STATE_OUT_OF_CREDIT);
+    c.set_detail("serving others at its limit");
+    since = s.last_no_credit;
+  } else if (scheduler_ != nullptr && s.have_bitfield && !scheduler_->PeerHasNeeded(s.handle)) {
+    c.set_state(v1::PEER_LINK_STATE_NOTHING_NEEDED);
+    c.set_detail("has none of the missing chunks");
+  } else {
+    c.set_state(v1::PEER_LINK_STATE_CONNECTED);
+  }
+  c.set_state_ms(
+      static_cast<uint64_t>(std::max<int64_t>(0, absl::ToInt64Milliseconds(now - since))));
+}
+
+bool Download::AnyPeerUsable() const {
+  for (const auto& [key, s] : sessions_) {
+    if (s.answered) return true;
+  }
+  return false;
+}
+
+std::string Download::WaitingReason(absl::Time now) const {
+  if (finished()) return "";
+  // Data is flowing: nothing to explain.
+  if (now - last_chunk_at_ < absl::Seconds(3)) return "";
+  if (state_ == v1::DOWNLOAD_STATE_VERIFYING) return "";
+  if (sessions_.empty() && gone_.empty()) {
+    return lookup_note_.empty() ? std::string("looking for peers") : lookup_note_;
+  }
+  // Is anyone answering?
+  uint32_t answered = 0, banned = 0, unreachable = 0, connecting = 0;
+  std::string example;
+  for (const auto& [key, s] : sessions_) {
+    if (s.answered) {
+      ++answered;
+    } else {
+      ++connecting;
+      if (example.empty() && now - s.opened_at >= absl::Seconds(3)) {
+        example = absl::StrCat(s.endpoint, " no answer for ", Seconds(now - s.opened_at));
+      }
+    }
+  }
+  for (const auto& [endpoint, g] : gone_) {
+    bool redialled = false;
+    for (const auto& [key, s] : sessions_) redialled = redialled || s.endpoint == endpoint;
+    if (redialled) continue;
+    if (g.banned) {
+      ++banned;
+    } else {
+      ++unreachable;
+    }
+    if (example.empty() || g.banned) {
+      example = absl::StrCat(g.endpoint, " ", g.why, " (", Seconds(now - g.since), " ago)");
+    }
+  }
+  const uint32_t known = answered + banned + unreachable + connecting;
+  if (answered > 0) {
+    if (manifest_ == nullptr) return "waiting for the manifest";
+    return absl::StrCat(answered, answered == 1 ? " peer answers" : " peers answer",
+                        " but sends nothing we still need");
+  }
+  if (banned == known) {
+    return known == 1 ? absl::StrCat("the only seeder was banned: ", example)
+                      : absl::StrCat("all ", known, " seeders were banned: ", example);
+  }
+  return absl::StrCat(known,
+                      known == 1 ? " peer known, not reachable" : " peers known, none reachable",
+                      example.empty() ? std::string() : absl::StrCat(": ", example));
 }
 
 void Download::PublishProgress(absl::Time now, bool force) {

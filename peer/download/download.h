@@ -103,6 +103,12 @@ struct DownloadOptions {
   absl::Duration progress_interval = absl::Milliseconds(100);
   // A dropped (stalled) peer is not reconnected before this.
   absl::Duration reconnect_backoff = absl::Seconds(30);
+  // A peer that has not answered at all by then is dropped as unreachable
+  // (and dialled again after the backoff).
+  absl::Duration connect_timeout = absl::Seconds(20);
+  // Fails the download when every known peer has been banned or
+  // unreachable for this long (a file nobody has yet waits forever).
+  absl::Duration give_up_after = absl::Seconds(120);
 };
 
 class Download final : private DownloadStorage::Sink {
@@ -161,6 +167,10 @@ class Download final : private DownloadStorage::Sink {
     bool pending_all = false;
     uint64_t bytes_received = 0;
     uint32_t strikes = 0;
+    absl::Time opened_at;
+    bool answered = false;
+    absl::Time answered_at;
+    absl::Time last_no_credit = absl::InfinitePast();
   };
   struct Gone {  // banned or dropped peers, for status and backoff
     uint64_t peer_id = 0;
@@ -170,6 +180,9 @@ class Download final : private DownloadStorage::Sink {
     uint32_t strikes = 0;
     bool banned = false;
     absl::Time retry_after = absl::InfiniteFuture();
+    absl::Time since;
+    // Why it went, in words.
+    std::string why;
   };
 
   // DownloadStorage::Sink.
@@ -188,8 +201,15 @@ class Download final : private DownloadStorage::Sink {
   void Pump(Session& session, absl::Time now);
   void PumpAll(absl::Time now);
   bool SendTo(PeerHandle handle, const v1::PeerMessage& message);
-  void DropSession(PeerHandle handle, bool banned, absl::Time now);
-  void RecordGone(const Session& session, bool banned, absl::Time retry_after);
+  void DropSession(PeerHandle handle, bool banned, absl::Time now, std::string why);
+  void RecordGone(const Session& session, bool banned, absl::Time retry_after, absl::Time now,
+                  std::string why);
+  // The peer as DownloadProgress shows it.
+  void DescribeSession(const Session& s, absl::Time now, v1::PeerContribution& out) const;
+  // True if some peer answered and may still send chunks we need.
+  bool AnyPeerUsable() const;
+  // Why nothing arrives (empty while data flows): DownloadProgress.waiting_reason.
+  std::string WaitingReason(absl::Time now) const;
   void StartFinalize(absl::Time now);
   void Fail(const absl::Status& status, absl::Time now);
   void Finish(v1::DownloadState state, absl::Time now);
@@ -210,6 +230,11 @@ class Download final : private DownloadStorage::Sink {
   std::map<uint32_t, Session> sessions_;
   std::map<std::string, Gone> gone_;  // by endpoint
   uint32_t next_handle_ = 1;
+  // What the last peer lookup said when it found nobody (empty otherwise).
+  std::string lookup_note_;
+  // Since when no known peer has been usable (InfiniteFuture: one is).
+  absl::Time unusable_since_ = absl::InfiniteFuture();
+  absl::Time last_chunk_at_;
   bool peers_requested_ = false;
   absl::Time next_peer_refresh_ = absl::InfinitePast();
   absl::Time started_at_;

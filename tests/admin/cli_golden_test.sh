@@ -76,6 +76,10 @@ session() {
   run "$out" "$sock" "${j[@]}" download readme.md --wait
   run "$out" "$sock" download big_buck_bunny.mp4 --wait "${j[@]}"
   run "$out" "$sock" "${j[@]}" downloads
+  # A download that waits for peers nobody reaches: the reason and the
+  # peers' states under the table.
+  run "$out" "$sock" "${j[@]}" download stalled.iso
+  run "$out" "$sock" "${j[@]}" downloads
   run "$out" "$sock" "${j[@]}" download nope.bin
   run "$out" "$sock" "${j[@]}" download ../etc/passwd
   run "$out" "$sock" "${j[@]}" cancel 1

@@ -12,6 +12,8 @@ namespace pytorrent::testing {
 namespace {
 
 constexpr uint64_t kRateBytesPerS = 4 * 1024 * 1024;
+// StartDownload by this name makes a download that waits and says why.
+constexpr char kStalledName[] = "stalled.iso";
 
 absl::string_view Sv(const std::string& s) { return absl::string_view(s.data(), s.size()); }
 
@@ -133,6 +135,8 @@ void FakePeerControl::SetOnDisconnect(std::function<void()> on_disconnect) {
 bool FakePeerControl::AdvanceLocked(uint64_t download_id, uint64_t bytes) {
   auto it = downloads_.find(download_id);
   if (it == downloads_.end() || Terminal(it->second.progress.state())) return false;
+  // A download that waits for unreachable peers never moves.
+  if (!it->second.progress.waiting_reason().empty()) return false;
   v1::DownloadProgress& p = it->second.progress;
   const uint64_t done = std::min(p.size_bytes(), p.bytes_done() + bytes);
   p.set_bytes_done(done);
@@ -268,6 +272,42 @@ absl::StatusOr<uint64_t> FakePeerControl::StartDownload(const v1::StartDownloadR
       found = &file;
       break;
     }
+  }
+  if (found == nullptr && request.name() == kStalledName) {
+    // Not on the network's lists, but known to three peers nobody reaches:
+    // a download that waits and says why (the CLI's stall display).
+    const uint64_t id = next_download_id_++;
+    peer::DownloadSnapshot& snapshot = downloads_[id];
+    snapshot.version = 1;
+    v1::DownloadProgress& p = snapshot.progress;
+    p.set_download_id(id);
+    p.set_name(kStalledName);
+    p.set_root_hash(FakeRootHash(kStalledName));
+    p.set_state(v1::DOWNLOAD_STATE_STARTING);
+    p.set_waiting_reason(
+        "3 peers known, none reachable: tcp://10.9.0.11:37039 no answer for 20 s (4 s ago)");
+    const struct {
+      const char* name;
+      const char* endpoint;
+      v1::PeerLinkState state;
+      uint64_t ms;
+      const char* detail;
+    } kPeers[] = {{"ada", "tcp://10.9.0.11:37039", v1::PEER_LINK_STATE_UNREACHABLE, 4000,
+                   "no answer for 20 s"},
+                  {"grace", "tcp://10.9.0.12:45345", v1::PEER_LINK_STATE_CONNECTING, 12000,
+                   "no answer for 12 s"},
+                  {"mallory", "tcp://10.9.0.66:6881", v1::PEER_LINK_STATE_BANNED, 61000,
+                   "3 chunks failed their SHA-256 check"}};
+    for (const auto& k : kPeers) {
+      v1::PeerContribution* c = p.add_peers();
+      c->set_username(k.name);
+      c->set_chunk_endpoint(k.endpoint);
+      c->set_state(k.state);
+      c->set_state_ms(k.ms);
+      c->set_detail(k.detail);
+      c->set_banned(k.state == v1::PEER_LINK_STATE_BANNED);
+    }
+    return id;
   }
   if (found == nullptr) {
     return absl::NotFoundError(

@@ -502,6 +502,50 @@ TEST_F(DownloadTest, CancelDeletesThePartialFile) {
   EXPECT_NE(::access(part.c_str(), F_OK), 0);
 }
 
+TEST_F(DownloadTest, UnreachablePeersAreNamedAndTheDownloadGivesUpWithTheReason) {
+  MakeFile(8);
+  swarm_->Add("fake://nobody-home", Behaviour::kGood);
+  swarm_->Vanish("fake://nobody-home");  // listed by the tracker, never answers
+  swarm_->Add("fake://evil", Behaviour::kCorrupt);
+  auto d = NewDownload();
+  d->Start(clock_.Now());
+  v1::GetFilePeersResponse peers;
+  for (const char* e : {"fake://nobody-home", "fake://evil"}) {
+    v1::FilePeer* p = peers.add_peers();
+    p->set_chunk_endpoint(e);
+    p->set_username(e + 7);
+  }
+  d->OnPeers(peers, clock_.Now());
+  // The corrupt seeder is banned; the other never answers.
+  ASSERT_TRUE(RunUntil(
+      *d, [&] { return host_.last.waiting_reason().find("none reachable") != std::string::npos; }));
+  std::map<std::string, v1::PeerContribution> by_endpoint;
+  for (const v1::PeerContribution& p : host_.last.peers()) by_endpoint[p.chunk_endpoint()] = p;
+  EXPECT_EQ(by_endpoint["fake://evil"].state(), v1::PEER_LINK_STATE_BANNED);
+  EXPECT_NE(by_endpoint["fake://evil"].detail().find("failed their SHA-256 check"),
+            std::string::npos);
+  const v1::PeerLinkState other = by_endpoint["fake://nobody-home"].state();
+  EXPECT_TRUE(other == v1::PEER_LINK_STATE_CONNECTING || other == v1::PEER_LINK_STATE_UNREACHABLE)
+      << v1::PeerLinkState_Name(other);
+  // Nobody usable for the give-up time: FAILED, with the reason.
+  ASSERT_TRUE(Finished(*d));
+  EXPECT_EQ(d->state(), v1::DOWNLOAD_STATE_FAILED);
+  EXPECT_NE(host_.last.error().find("none reachable"), std::string::npos) << host_.last.error();
+  EXPECT_NE(host_.last.error().find("gave up after 120 s"), std::string::npos);
+}
+
+TEST_F(DownloadTest, ConnectedPeersSayNothingIsWaiting) {
+  MakeFile(40);
+  swarm_->Add("fake://a", Behaviour::kGood);
+  auto d = NewDownload();
+  d->Start(clock_.Now());
+  d->OnPeers(swarm_->Peers(), clock_.Now());
+  ASSERT_TRUE(RunUntil(*d, [&] { return host_.stored.size() >= 4; }));
+  EXPECT_EQ(host_.last.waiting_reason(), "");
+  ASSERT_GE(host_.last.peers_size(), 1);
+  EXPECT_EQ(host_.last.peers(0).state(), v1::PEER_LINK_STATE_CONNECTED);
+}
+
 TEST_F(DownloadTest, NoPeersKeepsWaitingAndSaysWhy) {
   MakeFile(4);
   auto d = NewDownload();
@@ -510,12 +554,16 @@ TEST_F(DownloadTest, NoPeersKeepsWaitingAndSaysWhy) {
   EXPECT_FALSE(d->finished());
   EXPECT_EQ(host_.last.state(), v1::DOWNLOAD_STATE_STARTING);
   EXPECT_NE(host_.last.error().find("no peer has this file yet"), std::string::npos);
-  // Peer lookups are repeated as time passes.
-  for (int i = 0; i < 60; ++i) {
+  // Peer lookups are repeated as time passes, and nobody having the file is
+  // no reason to give up, however long it takes.
+  for (int i = 0; i < 3000; ++i) {
     clock_.Advance(absl::Milliseconds(100));
     d->Tick(clock_.Now());
+    if (i % 50 == 0) d->OnPeers(v1::GetFilePeersResponse(), clock_.Now());
   }
   EXPECT_GE(host_.peer_requests, 2);
+  EXPECT_FALSE(d->finished());
+  EXPECT_EQ(host_.last.waiting_reason(), "no peer has this file yet");
 }
 
 }  // namespace
