@@ -20,6 +20,7 @@
 #include "common/host_port.h"
 #include "common/log.h"
 #include "common/sha256.h"
+#include "peer/chunk_listen.h"
 #include "peer/content/chunk_digest.h"
 #include "peer/peer_config.h"
 #include "peer/peer_node.h"
@@ -139,6 +140,7 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   std::string home, tracker, username, chunk_listen, admin_socket, log_level = "info", config_path;
+  std::string chunk_public_endpoint;
   std::string download;
   uint32_t announce_interval_s = 0, chunk_size_kib = 0;
   bool no_reseed = false, overwrite = false, fault_corrupt = false, keep_running = false;
@@ -150,6 +152,10 @@ int main(int argc, char** argv) {
                  "Tracker HOST:PORT, an IPv6 host in brackets: [2001:db8::1]:6969 "
                  "(config: tracker_host, tracker_port)");
   app.add_option("--username", username, "Name shown to other peers (config: username)");
+  app.add_option("--chunk-public-endpoint", chunk_public_endpoint,
+                 "tcp://HOST:PORT where others reach this node through a port forward or a "
+                 "proxy: its port is announced, its host listed by trackers run with "
+                 "--trust-claimed-hosts (config: chunk_public_endpoint)");
   app.add_option("--chunk-listen", chunk_listen,
                  "ZeroMQ endpoint serving chunks; port 0 picks one (default tcp://*:6881: every "
                  "interface, IPv6 and IPv4, any free port if 6881 is taken)");
@@ -220,6 +226,12 @@ int main(int argc, char** argv) {
   }
   if (!username.empty()) config.username = username;
   if (!chunk_listen.empty()) config.chunk_listen = chunk_listen;
+  if (!chunk_public_endpoint.empty()) {
+    if (pytorrent::peer::ForAnnounce(chunk_public_endpoint).chunk_port == 0) {
+      return Fail("--chunk-public-endpoint must be tcp://HOST:PORT with a port 1..65535");
+    }
+    config.chunk_public_endpoint = chunk_public_endpoint;
+  }
   if (announce_interval_s != 0) config.announce_interval_s = announce_interval_s;
   if (chunk_size_kib != 0) config.chunk_size_kib = chunk_size_kib;
   if (no_reseed) config.reseed = false;

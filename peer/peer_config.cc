@@ -74,6 +74,13 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
     }
     config.chunk_listen = value;
   }
+  if (Lookup(reader, "chunk_public_endpoint", value) && !value.empty()) {
+    if (ForAnnounce(value).chunk_port == 0 || value.size() > 200) {
+      return absl::InvalidArgumentError(
+          "chunk_public_endpoint must be tcp://HOST:PORT with a port 1..65535");
+    }
+    config.chunk_public_endpoint = value;
+  }
   if (Lookup(reader, "chunk_size_kib", value)) {
     if (absl::Status s = ParseUnsigned("chunk_size_kib", value, 16, 16384, number); !s.ok()) {
       return s;
@@ -160,6 +167,9 @@ std::string FormatPeerConfig(const PeerConfig& config) {
   }
   absl::StrAppend(&out, "username=", config.username, "\n");
   absl::StrAppend(&out, "chunk_listen=", config.chunk_listen, "\n");
+  if (!config.chunk_public_endpoint.empty()) {
+    absl::StrAppend(&out, "chunk_public_endpoint=", config.chunk_public_endpoint, "\n");
+  }
   absl::StrAppend(&out, "chunk_size_kib=", config.chunk_size_kib, "\n");
   absl::StrAppend(&out, "announce_interval_s=", config.announce_interval_s, "\n");
   absl::StrAppend(&out, "reseed=", config.reseed ? "true" : "false", "\n");

@@ -4,7 +4,8 @@
 // The peer node's settings, as read from `config/config.txt` (key=value
 // lines, the original PyTorrent's format, parsed with inih).
 //
-// Keys: tracker_host, tracker_port, username, chunk_listen, chunk_size_kib,
+// Keys: tracker_host, tracker_port, username, chunk_listen,
+// chunk_public_endpoint, chunk_size_kib,
 // announce_interval_s, reseed, admin_socket, admin_tcp, admin_tls_cert,
 // admin_tls_key, admin_token_file. Unknown keys are ignored (forward
 // compatible); known keys with bad values are INVALID_ARGUMENT naming the key.
@@ -41,6 +42,10 @@ struct PeerConfig {
   // Every interface, IPv6 and IPv4, port 6881 (any free port if that one is
   // taken): see chunk_listen.h.
   std::string chunk_listen = kDefaultChunkListen;
+  // Empty: announce the bound port. Else "tcp://HOST:PORT", where others
+  // reach this node through a port forward or a proxy: its port is
+  // announced, and HOST is listed by trackers that trust claimed hosts.
+  std::string chunk_public_endpoint;
   uint32_t chunk_size_kib = 256;
   uint32_t announce_interval_s = 60;
   bool reseed = true;

@@ -436,7 +436,9 @@ void PeerNode::Announce(TrackerClient& tracker) {
     request.set_peer_key(peer_key_);
     request.set_username(username);
     // The tracker lists this port at the address the announce comes from.
-    const AnnouncedChunkAddress announced = ForAnnounce(chunk_endpoint_);
+    const AnnouncedChunkAddress announced = ForAnnounce(
+        options_.config.chunk_public_endpoint.empty() ? chunk_endpoint_
+                                                      : options_.config.chunk_public_endpoint);
     request.set_chunk_port(announced.chunk_port);
     request.set_chunk_endpoint(announced.claimed_endpoint);
     request.set_replace_files(sent == 0);

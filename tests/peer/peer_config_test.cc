@@ -15,6 +15,15 @@ TEST(PeerConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(c->chunk_listen, "tcp://*:6881");
 }
 
+TEST(PeerConfigTest, PublicEndpointRoundTrips) {
+  absl::StatusOr<PeerConfig> c = ParsePeerConfig("chunk_public_endpoint=tcp://203.0.113.5:16881\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->chunk_public_endpoint, "tcp://203.0.113.5:16881");
+  absl::StatusOr<PeerConfig> again = ParsePeerConfig(FormatPeerConfig(*c));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->chunk_public_endpoint, "tcp://203.0.113.5:16881");
+}
+
 TEST(PeerConfigTest, TrackerHostTakesIpv6WithOrWithoutBrackets) {
   for (const char* text : {"tracker_host=[2001:db8::1]\n", "tracker_host=2001:db8::1\n"}) {
     absl::StatusOr<PeerConfig> c = ParsePeerConfig(text);
@@ -47,13 +56,20 @@ TEST(PeerConfigTest, BadValuesNameTheKey) {
   struct Case {
     const char* text;
     const char* key;
-  } cases[] = {
-      {"tracker_port=0", "tracker_port"},        {"tracker_port=70000", "tracker_port"},
-      {"tracker_port=abc", "tracker_port"},      {"tracker_host=10.0.0.1:6969", "tracker_host"},
-      {"tracker_host=[::1", "tracker_host"},     {"tracker_host=a b", "tracker_host"},
-      {"chunk_size_kib=100", "chunk_size_kib"},  {"chunk_size_kib=8", "chunk_size_kib"},
-      {"username=bad name!", "username"},        {"reseed=maybe", "reseed"},
-      {"chunk_listen=http://x", "chunk_listen"}, {"announce_interval_s=-1", "announce_interval_s"}};
+  } cases[] = {{"tracker_port=0", "tracker_port"},
+               {"tracker_port=70000", "tracker_port"},
+               {"tracker_port=abc", "tracker_port"},
+               {"tracker_host=10.0.0.1:6969", "tracker_host"},
+               {"tracker_host=[::1", "tracker_host"},
+               {"tracker_host=a b", "tracker_host"},
+               {"chunk_public_endpoint=ipc:///x", "chunk_public_endpoint"},
+               {"chunk_public_endpoint=tcp://1.2.3.4:0", "chunk_public_endpoint"},
+               {"chunk_size_kib=100", "chunk_size_kib"},
+               {"chunk_size_kib=8", "chunk_size_kib"},
+               {"username=bad name!", "username"},
+               {"reseed=maybe", "reseed"},
+               {"chunk_listen=http://x", "chunk_listen"},
+               {"announce_interval_s=-1", "announce_interval_s"}};
   for (const Case& c : cases) {
     absl::StatusOr<PeerConfig> r = ParsePeerConfig(c.text);
     ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
