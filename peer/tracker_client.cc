@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -172,7 +173,8 @@ class UdpTrackerClient final : public TrackerClient {
     }
     char buf[kReceiveBytes];
     absl::Duration timeout = options_.initial_timeout;
-    for (int attempt = 0; attempt <= options_.max_retries; ++attempt, timeout *= 2) {
+    for (int attempt = 0; attempt <= options_.max_retries;
+         ++attempt, timeout = std::min(timeout * 2, options_.max_timeout)) {
       if (send(fd_, bytes.data(), bytes.size(), 0) < 0 && errno != ECONNREFUSED) {
         return absl::UnavailableError(absl::StrCat("send to tracker: ", std::strerror(errno)));
       }

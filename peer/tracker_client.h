@@ -11,7 +11,8 @@
 // Handles the BEP 15 style handshake (connect, cache the connection id,
 // reconnect when it expires or the tracker says BAD_CONNECTION_ID),
 // transaction-id matching (stray or late datagrams are ignored), and
-// timeouts with exponential backoff: attempt n waits initial_timeout * 2^n.
+// timeouts with exponential backoff: attempt n waits initial_timeout * 2^n
+// (at most max_timeout).
 //
 // Error mapping: tracker errors keep their meaning as absl codes:
 // USERNAME_TAKEN -> ALREADY_EXISTS, NOT_OWNER -> PERMISSION_DENIED,
@@ -38,6 +39,9 @@ struct TrackerClientOptions {
   absl::Duration initial_timeout = absl::Seconds(15);
   // Retries after the first attempt (BEP 15 uses 8).
   int max_retries = 8;
+  // The longest wait for one attempt: the doubling stops here, so more
+  // retries (for lossy paths) do not make a dead tracker take minutes.
+  absl::Duration max_timeout = absl::InfiniteDuration();
 };
 
 class TrackerClient {

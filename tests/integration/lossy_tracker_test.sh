@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The tracker path through 30% loss and 100 ms delay each way (plus some
+# duplication and reordering), with the test fault proxy between a real peer
+# and a real tracker on loopback: the peer's searches (each a tracker round
+# trip through its retries) all succeed, and the peer stays registered
+# through many announce rounds (the tracker expires it after 2 missed
+# intervals).
+set -euo pipefail
+W="$TEST_TMPDIR/lossy"
+mkdir -p "$W/seeder/user/shared_files"
+source tests/integration/processes.sh
+
+tracker/tracker --home "$W/tracker" --host 127.0.0.1 --port 0 --port-file "$W/tracker.port" \
+  --announce-interval-s 4 &
+PIDS+=($!)
+wait_for "tracker port" test -s "$W/tracker.port"
+tests/fault_proxy/fault_proxy --listen 127.0.0.1:0 --target "127.0.0.1:$(cat "$W/tracker.port")" \
+  --loss 0.3 --delay-ms 100 --duplicate 0.05 --reorder 0.1 --seed "$RANDOM" \
+  --port-file "$W/proxy.port" &
+PIDS+=($!)
+wait_for "proxy port" test -s "$W/proxy.port"
+
+head -c 300000 /dev/urandom >"$W/seeder/user/shared_files/lossy.bin"
+peer/peer --home "$W/seeder" --tracker "127.0.0.1:$(cat "$W/proxy.port")" --username lossy \
+  --chunk-listen tcp://127.0.0.1:0 --announce-interval-s 2 &
+PIDS+=($!)
+
+registered() { admin/cli --home "$W/tracker" tracker peers --json 2>/dev/null | grep -q lossy; }
+# Registration itself goes through the loss: allow several rounds.
+for _ in $(seq 300); do registered && break; sleep 0.1; done
+registered || { echo "the peer never registered through the lossy path" >&2; exit 1; }
+
+# 20 s (10 announce rounds, 2.5 expiry periods): listed at every look, and
+# every search through the loss succeeds.
+searches=0
+end=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$end" ]; do
+  registered || { echo "the peer expired despite retries" >&2; exit 1; }
+  admin/cli --home "$W/seeder" --json search lossy >"$W/search.json" ||
+    { echo "a search through the lossy path failed" >&2; cat "$W/search.json" >&2; exit 1; }
+  grep -q lossy.bin "$W/search.json" || { echo "search did not find the file" >&2; exit 1; }
+  searches=$((searches + 1))
+done
+echo "PASS: $searches searches through 30% loss and 100 ms each way; peer registered throughout"
