@@ -190,16 +190,35 @@ std::vector<ChunkIndex> ChunkScheduler::NextRequests(PeerHandle peer, absl::Time
   return out;
 }
 
+int ChunkScheduler::WindowCap(const PeerState& peer, absl::Time now) const {
+  const int64_t chunk = std::max<int64_t>(1, options_.chunk_size_bytes);
+  const int64_t wanted = (peer.link.WantedBytes(now) + chunk - 1) / chunk;
+  int64_t sharing = 0;
+  for (const auto& [id, other] : peers_) sharing += other.banned ? 0 : 1;
+  const int64_t budget = std::min(options_.max_window_bytes,
+                                  options_.max_inflight_bytes / std::max<int64_t>(1, sharing)) /
+                         chunk;
+  const int64_t classic = options_.max_window;
+  return static_cast<int>(std::min(std::max(classic, wanted), std::max(classic, budget)));
+}
+
 ChunkScheduler::VerifiedResult ChunkScheduler::OnChunkVerified(PeerHandle peer, ChunkIndex chunk,
-                                                               absl::Time /*now*/) {
+                                                               absl::Time now) {
   VerifiedResult result;
   uint32_t c = Idx(chunk);
   PeerState* state = Find(peer);
   if (c >= chunk_count_) return result;
+  absl::Time sent = absl::InfinitePast();
+  if (state != nullptr) {
+    for (const auto& [requested_chunk, at] : state->outstanding) {
+      if (requested_chunk == c) sent = at;
+    }
+  }
   bool requested = state != nullptr && DropRequest(*state, c);
   if (state != nullptr && requested) {
     state->consecutive_timeouts = 0;
-    state->window = std::min(options_.max_window, state->window + 1);
+    state->link.OnDelivered(options_.chunk_size_bytes, sent, now);
+    state->window = std::min(WindowCap(*state, now), state->window + 1);
   }
   if (have_[c]) return result;
   result.needed = true;

@@ -12,6 +12,12 @@
 //     at `initial_window`, grows by one per chunk the peer delivers (up to
 //     `max_window`) and halves on a timeout, so faster peers take more work
 //     and memory stays bounded by sum(window) * chunk size.
+//   - Far links: a peer whose measured rate x RTT (LinkEstimate) calls for
+//     more than `max_window` chunks may grow to twice that, as libtorrent
+//     sizes its request queue from the download rate, within a memory
+//     budget: at most `max_window_bytes` per peer and `max_inflight_bytes`
+//     for the download's peers together (16 and 64 MiB). So a 100 ms,
+//     400 Mbit/s link gets ~40 chunks in flight, loopback keeps 8.
 //   - Endgame: once every missing chunk is requested, a peer with spare
 //     window duplicates requests already in flight elsewhere (at most
 //     `endgame_max_requests` holders per chunk; the start of the scan is
@@ -38,6 +44,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "peer/download/link_estimate.h"
 
 namespace pytorrent::peer {
 
@@ -55,6 +62,12 @@ struct SchedulerOptions {
   int max_strikes = 3;
   // Requests for one chunk in flight at once during endgame (>= 1).
   int endgame_max_requests = 2;
+  // The download's chunk size: turns the far-link window's bytes into chunks.
+  int64_t chunk_size_bytes = 256 * 1024;
+  // Memory budget of far-link windows (beyond `max_window` chunks): bytes in
+  // flight from one peer, and from all peers of the download together.
+  int64_t max_window_bytes = 16 * 1024 * 1024;
+  int64_t max_inflight_bytes = 64 * 1024 * 1024;
 };
 
 class ChunkScheduler {
@@ -128,7 +141,11 @@ class ChunkScheduler {
     int strikes = 0;
     int consecutive_timeouts = 0;
     bool banned = false;
+    LinkEstimate link;
   };
+
+  // The most requests `peer` may have in flight now (see "Far links").
+  int WindowCap(const PeerState& peer, absl::Time now) const;
 
   bool InPool(uint32_t c) const { return !have_[c] && inflight_[c] == 0; }
   void PoolAdd(uint32_t c);

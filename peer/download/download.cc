@@ -224,7 +224,9 @@ void Download::OnOpened(absl::StatusOr<DownloadStorage::Opened> opened) {
     return;
   }
   const uint32_t count = manifest_->chunk_count();
-  scheduler_ = std::make_unique<ChunkScheduler>(count, options_.scheduler, options_.tie_break_seed);
+  SchedulerOptions scheduler_options = options_.scheduler;
+  scheduler_options.chunk_size_bytes = manifest_->chunk_size_bytes;
+  scheduler_ = std::make_unique<ChunkScheduler>(count, scheduler_options, options_.tie_break_seed);
   for (uint32_t c = 0; c < count && c < opened->verified.size(); ++c) {
     if (opened->verified[c]) scheduler_->MarkHave(ChunkIndex{c});
   }

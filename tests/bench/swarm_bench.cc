@@ -10,11 +10,14 @@
 //
 // Run: bazel run -c opt //tests/bench:swarm_bench -- --size=1GiB --seeders=3
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,6 +114,57 @@ int Fail(const std::string& message) {
   return 1;
 }
 
+// A loopback TCP port free now (the seeder binds it right after).
+uint16_t FreeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+// Starts the fault proxy in front of a seeder (a far link: delay each way,
+// rate cap) and returns its pid and listening port, or pid -1.
+std::pair<pid_t, uint16_t> StartLinkProxy(const std::string& binary, const std::string& dir,
+                                          int index, uint16_t seeder_port, int rtt_ms,
+                                          double mbit) {
+  const std::string port_file = absl::StrCat(dir, "/link", index, ".port");
+  std::vector<std::string> args = {binary,        "--tcp",
+                                   "--listen",    "127.0.0.1:0",
+                                   "--target",    absl::StrCat("127.0.0.1:", seeder_port),
+                                   "--delay-ms",  absl::StrCat(rtt_ms / 2),
+                                   "--mbit",      absl::StrCat(mbit),
+                                   "--port-file", port_file};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {  // bounded: 10 s
+    uint32_t port = 0;
+    if (absl::SimpleAtoi(absl::StripAsciiWhitespace(ReadFile(port_file)), &port) && port > 0) {
+      return {pid, static_cast<uint16_t>(port)};
+    }
+    ::usleep(50 * 1000);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return {-1, 0};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,7 +196,19 @@ int main(int argc, char** argv) {
                  "The leecher's --chunk-hash-engine (auto or openssl), for A/B runs")
       ->check(CLI::IsMember({"auto", "openssl"}))
       ->capture_default_str();
+  int link_rtt_ms = 0;
+  double link_mbit = 0;
+  std::string proxy_binary = "tests/fault_proxy/fault_proxy";
+  app.add_option("--link-rtt-ms", link_rtt_ms,
+                 "Put each seeder behind a link with this round-trip time (the test fault "
+                 "proxy; 0: direct)")
+      ->check(CLI::Range(0, 10000))
+      ->capture_default_str();
+  app.add_option("--link-mbit", link_mbit, "Rate cap of each seeder's link, Mbit/s (0: none)")
+      ->check(CLI::Range(0.0, 100000.0))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  const bool far_links = link_rtt_ms > 0 || link_mbit > 0;
   uint64_t size = 0;
   if (!ParseSize(size_text, size)) return Fail("--size must look like 256MiB or 1GiB");
   signal(SIGPIPE, SIG_IGN);
@@ -180,13 +246,32 @@ int main(int argc, char** argv) {
   if (!tracker.ok()) return Fail(tracker.status().ToString());
   std::string addr = absl::StrCat("127.0.0.1:", (*tracker)->port());
   std::vector<std::unique_ptr<PeerProcess>> seeder_processes;
+  std::vector<pid_t> proxies;
+  absl::Cleanup stop_proxies = [&] {
+    for (pid_t p : proxies) ::kill(p, SIGTERM);
+    for (pid_t p : proxies) ::waitpid(p, nullptr, 0);
+  };
   for (int i = 0; i < seeders; ++i) {
-    auto seeder = PeerProcess::Start(
-        {.binary = seeder_binary,
-         .home = absl::StrCat(dir, "/s", i),
-         .args = {"--tracker", addr, "--chunk-size-kib", std::to_string(chunk_kib), "--username",
-                  absl::StrCat("seeder", i), "--log-level", "warn"},
-         .start_timeout = absl::Minutes(10)});
+    std::vector<std::string> seeder_args = {"--tracker",        addr,
+                                            "--chunk-size-kib", std::to_string(chunk_kib),
+                                            "--username",       absl::StrCat("seeder", i),
+                                            "--log-level",      "warn"};
+    if (far_links) {
+      // The leecher reaches this seeder only through its link: the seeder
+      // announces the proxy's port.
+      const uint16_t seeder_port = FreeLoopbackPort();
+      const auto [proxy, proxy_port] =
+          StartLinkProxy(proxy_binary, dir, i, seeder_port, link_rtt_ms, link_mbit);
+      if (proxy < 0) return Fail("the link proxy did not start");
+      proxies.push_back(proxy);
+      seeder_args.insert(seeder_args.end(),
+                         {"--chunk-listen", absl::StrCat("tcp://127.0.0.1:", seeder_port),
+                          "--chunk-public-endpoint", absl::StrCat("tcp://127.0.0.1:", proxy_port)});
+    }
+    auto seeder = PeerProcess::Start({.binary = seeder_binary,
+                                      .home = absl::StrCat(dir, "/s", i),
+                                      .args = seeder_args,
+                                      .start_timeout = absl::Minutes(10)});
     if (!seeder.ok()) return Fail(seeder.status().ToString());
     seeder_processes.push_back(*std::move(seeder));
   }
@@ -246,13 +331,17 @@ int main(int argc, char** argv) {
       "{\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"leecher_cpu_s\":%.3f,"
       "\"leecher_peak_rss_mib\":%.1f,\"sha256_ceiling_mb_per_s\":%.1f,\"sha256_ok\":%s,"
       "\"seeders\":%d,\"chunk_size_kib\":%u,\"leecher_wall_s\":%.3f,"
-      "\"ratio_to_ceiling\":%.3f,\"leecher_cpu_s_per_gib\":%.3f,\"chunk_digest_engine\":\"%s\"}\n",
+      "\"ratio_to_ceiling\":%.3f,\"leecher_cpu_s_per_gib\":%.3f,\"chunk_digest_engine\":\"%s\","
+      "\"link_rtt_ms\":%d,\"link_mbit\":%.0f,\"ratio_to_link_rate\":%.3f}\n",
       static_cast<unsigned long long>(size), seconds, static_cast<double>(size) / 1e6 / seconds,
       cpu, rss_mib, ceiling, sha_ok ? "true" : "false", seeders, chunk_kib, wall,
       static_cast<double>(size) / 1e6 / seconds / ceiling,
       cpu / (static_cast<double>(size) / (1ull << 30)),
       leecher_engine == "openssl"
           ? "openssl"
-          : std::string(pytorrent::peer::ChunkDigester().engine_name()).c_str());
+          : std::string(pytorrent::peer::ChunkDigester().engine_name()).c_str(),
+      link_rtt_ms, link_mbit,
+      // The summed link rates are the reference: what the links can carry.
+      link_mbit > 0 ? static_cast<double>(size) * 8 / 1e6 / seconds / (seeders * link_mbit) : 0.0);
   return sha_ok ? 0 : 1;
 }
