@@ -10,8 +10,8 @@ namespace {
 
 constexpr size_t kArenaBlockBytes = 64 * 1024;
 // Room left in a reply for everything around the listed items: transaction
-// id, envelope tags and lengths, page token, totals.
-constexpr size_t kEnvelopeReserveBytes = 40;
+// id, envelope tags and lengths, page token (up to 36 bytes), totals.
+constexpr size_t kEnvelopeReserveBytes = 64;
 // Error messages are ours, but keep them short all the same.
 constexpr size_t kMaxErrorMessageBytes = 200;
 // Root hashes are SHA-256 Merkle roots.

@@ -2,44 +2,72 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <optional>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/file_limits.h"
 #include "common/names.h"
 
 namespace pytorrent::tracker {
 
 namespace {
 
-constexpr uint32_t kMinChunkBytes = 16 * 1024;
-constexpr uint32_t kMaxChunkBytes = 16 * 1024 * 1024;
 // Slots (peers or files) a single page may scan, so a page costs bounded CPU
 // however sparse the tables are.
 constexpr uint32_t kMaxScanPerPage = 4096;
 
-std::string MakeToken(char kind, uint32_t index) {
-  std::string token(8, '\0');
-  token[0] = kind;
-  token[1] = 'v';
-  token[2] = '1';
-  for (int i = 0; i < 4; ++i) token[4 + i] = static_cast<char>((index >> (8 * i)) & 0xff);
+// Page tokens: a 4-byte tag naming the listing and format ("pv2\0" peers,
+// "fv2\0" files), then the last key the previous page covered (peer id,
+// 8 bytes little-endian; root hash, 32 bytes). Keys, not positions, so a
+// page resumes after that key however the registry changed.
+constexpr size_t kTokenTagBytes = 4;
+constexpr std::string_view kPeerTokenTag("pv2\0", kTokenTagBytes);
+constexpr std::string_view kFileTokenTag("fv2\0", kTokenTagBytes);
+
+std::string PeerToken(uint64_t last_peer_id) {
+  std::string token(kPeerTokenTag);
+  for (int i = 0; i < 8; ++i) token.push_back(static_cast<char>((last_peer_id >> (8 * i)) & 0xff));
   return token;
 }
 
-absl::Status ParseToken(std::string_view token, char kind, uint32_t limit, uint32_t* index) {
-  *index = 0;
+// Sets `*after` to the token's peer id; leaves it empty for the first page.
+absl::Status ParsePeerToken(std::string_view token, std::optional<uint64_t>* after) {
+  after->reset();
   if (token.empty()) return absl::OkStatus();
-  if (token.size() != 8 || token[0] != kind || token[1] != 'v' || token[2] != '1' ||
-      token[3] != '\0') {
+  if (token.size() != kTokenTagBytes + 8 || token.substr(0, kTokenTagBytes) != kPeerTokenTag) {
     return absl::InvalidArgumentError("page token is not one this tracker issued");
   }
-  uint32_t value = 0;
-  for (int i = 0; i < 4; ++i) value |= uint32_t{static_cast<uint8_t>(token[4 + i])} << (8 * i);
-  if (value > limit) return absl::InvalidArgumentError("page token is out of range");
-  *index = value;
+  uint64_t id = 0;
+  for (int i = 0; i < 8; ++i) {
+    id |= uint64_t{static_cast<uint8_t>(token[kTokenTagBytes + i])} << (8 * i);
+  }
+  *after = id;
+  return absl::OkStatus();
+}
+
+template <typename RootHash>
+std::string FileToken(const RootHash& last_root) {
+  std::string token(kFileTokenTag);
+  token.append(reinterpret_cast<const char*>(last_root.data()), last_root.size());
+  return token;
+}
+
+template <typename RootHash>
+absl::Status ParseFileToken(std::string_view token, std::optional<RootHash>* after) {
+  after->reset();
+  if (token.empty()) return absl::OkStatus();
+  if (token.size() != kTokenTagBytes + kRootHashBytes ||
+      token.substr(0, kTokenTagBytes) != kFileTokenTag) {
+    return absl::InvalidArgumentError("page token is not one this tracker issued");
+  }
+  RootHash root;
+  std::memcpy(root.data(), token.data() + kTokenTagBytes, kRootHashBytes);
+  *after = root;
   return absl::OkStatus();
 }
 
@@ -123,41 +151,43 @@ absl::Status ValidateFile(const v1::FileAvailability& f) {
   if (f.root_hash().size() != kRootHashBytes) {
     return absl::InvalidArgumentError("root hash must be 32 bytes");
   }
-  const uint32_t chunk = f.chunk_size_bytes();
-  if (chunk < kMinChunkBytes || chunk > kMaxChunkBytes || (chunk & (chunk - 1)) != 0) {
-    return absl::InvalidArgumentError("chunk size must be a power of two from 16 KiB to 16 MiB");
+  // Chunk counts and indices are uint32 on the wire, and a manifest carries
+  // at most kMaxChunkCount digests: refuse what no peer could transfer.
+  if (absl::Status s = ValidateFileGeometry(f.size_bytes(), f.chunk_size_bytes()); !s.ok()) {
+    return s;
   }
-  if (f.size_bytes() > kMaxFileSizeBytes) return absl::InvalidArgumentError("file is too large");
-  const uint64_t chunks = (f.size_bytes() + chunk - 1) / chunk;
+  const uint64_t chunks = ChunkCountFor(f.size_bytes(), f.chunk_size_bytes());
   if (f.chunks_have() > chunks) {
     return absl::InvalidArgumentError("chunks_have exceeds the file's chunk count");
   }
   return absl::OkStatus();
 }
 
-// One page of a listing: walks slots from `*index` (left at the first slot
-// not consumed), appending a message for each slot `wanted` accepts, filled by
-// `fill`. Stops after `want` messages, kMaxScanPerPage slots, or when the next
-// message would push the encoded page past `max_bytes` (that slot is left for
-// the next page).
-template <typename Message, typename Wanted, typename Fill>
-void FillPage(uint32_t end, uint32_t want, size_t max_bytes, uint32_t* index,
-              google::protobuf::RepeatedPtrField<Message>* out, Wanted wanted, Fill fill) {
+// One page of a listing: walks keys in order from `it`, appending a message
+// for each key `wanted` accepts, filled by `fill`. Stops after `want`
+// messages, kMaxScanPerPage keys, or when the next message would push the
+// encoded page past `max_bytes` (that key is left for the next page; the
+// first message of a page is always kept, so paging always advances: every
+// item is far smaller than any budget). Returns the first key not covered.
+template <typename It, typename Message, typename Wanted, typename Fill>
+It FillPage(It it, It end, uint32_t want, size_t max_bytes,
+            google::protobuf::RepeatedPtrField<Message>* out, Wanted wanted, Fill fill) {
   size_t used = 0;
   uint32_t added = 0;
-  for (uint32_t scanned = 0; *index < end && added < want && scanned < kMaxScanPerPage;
-       ++*index, ++scanned) {
-    if (!wanted(*index)) continue;
+  for (uint32_t scanned = 0; it != end && added < want && scanned < kMaxScanPerPage;
+       ++it, ++scanned) {
+    if (!wanted(*it)) continue;
     Message* message = out->Add();
-    fill(*index, message);
+    fill(*it, message);
     const size_t bytes = RepeatedElementBytes(message->ByteSizeLong());
-    if (used + bytes > max_bytes) {
+    if (added > 0 && used + bytes > max_bytes) {
       out->RemoveLast();
       break;
     }
     used += bytes;
     ++added;
   }
+  return it;
 }
 
 }  // namespace
@@ -280,6 +310,7 @@ void SwarmRegistry::RemoveHolding(uint32_t slot, uint32_t index) {
   File& f = files_[h.file];
   if (f.seeders.empty() && f.leechers.empty()) {
     file_index_.erase(f.root);
+    file_order_.erase(f.root);
     f.live = false;
     std::string().swap(f.name);
     std::vector<Holder>().swap(f.seeders);
@@ -380,6 +411,7 @@ void SwarmRegistry::RemovePeer(uint32_t slot) {
   ClearEndpoint(slot);
   peer_index_.erase(slot);
   username_index_.erase(slot);
+  peer_order_.erase(p.id);
   p.id = 0;
   p.key = 0;
   std::string().swap(p.username);
@@ -509,6 +541,7 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
     p.username = request.username();
     peer_index_.insert(slot);
     username_index_.insert(slot);
+    peer_order_.insert(p.id);
   } else if (peers_[slot].username != request.username()) {
     username_index_.erase(slot);
     peers_[slot].username = request.username();
@@ -551,6 +584,7 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
                                             fa.chunk_size_bytes());
       f.root = root;
       file_index_.emplace(root, file);
+      file_order_.insert(root);
     }
     const uint32_t index = IndexOfHolding(peers_[slot], file);
     if (index == kNone) {
@@ -604,15 +638,15 @@ absl::Status SwarmRegistry::ListPeers(const PageRequest& page, absl::Time now,
                                       std::string* next_token) {
   ExpireIdle(now);
   next_token->clear();
-  uint32_t index = 0;
-  const uint32_t end = static_cast<uint32_t>(peers_.size());
-  if (absl::Status s = ParseToken(page.token, 'p', end, &index); !s.ok()) return s;
+  std::optional<uint64_t> after;
+  if (absl::Status s = ParsePeerToken(page.token, &after); !s.ok()) return s;
+  const auto start = after.has_value() ? peer_order_.upper_bound(*after) : peer_order_.begin();
   const uint32_t want = std::min(page.page_size == 0 ? limits_.default_page_size : page.page_size,
                                  limits_.max_page_size);
-  FillPage(
-      end, want, page.max_bytes, &index, out, [&](uint32_t i) { return peers_[i].id != 0; },
-      [&](uint32_t i, v1::PeerInfo* info) {
-        const Peer& p = peers_[i];
+  const auto stop = FillPage(
+      start, peer_order_.end(), want, page.max_bytes, out, [](uint64_t) { return true; },
+      [&](uint64_t id, v1::PeerInfo* info) {
+        const Peer& p = peers_[FindPeer(id)];
         info->set_peer_id(p.id);
         info->set_username(p.username);
         EndpointBuffer buf;
@@ -620,7 +654,7 @@ absl::Status SwarmRegistry::ListPeers(const PageRequest& page, absl::Time now,
         info->set_chunk_endpoint(endpoint.data(), endpoint.size());
         info->set_file_count(static_cast<uint32_t>(p.files.size()));
       });
-  if (index < end) *next_token = MakeToken('p', index);
+  if (stop != peer_order_.end()) *next_token = PeerToken(*std::prev(stop));
   return absl::OkStatus();
 }
 
@@ -645,16 +679,18 @@ absl::Status SwarmRegistry::SearchFiles(std::string_view query, const PageReques
     lower_buf[i] = absl::ascii_tolower(static_cast<unsigned char>(query[i]));
   }
   const std::string_view lower(lower_buf, query.size());
-  uint32_t index = 0;
-  const uint32_t end = static_cast<uint32_t>(files_.size());
-  if (absl::Status s = ParseToken(page.token, 'f', end, &index); !s.ok()) return s;
+  std::optional<RootHash> after;
+  if (absl::Status s = ParseFileToken(page.token, &after); !s.ok()) return s;
+  const auto start = after.has_value() ? file_order_.upper_bound(*after) : file_order_.begin();
   const uint32_t want = std::min(page.page_size == 0 ? limits_.default_page_size : page.page_size,
                                  limits_.max_page_size);
-  FillPage(
-      end, want, page.max_bytes, &index, out,
-      [&](uint32_t i) { return files_[i].live && ContainsIgnoreCase(files_[i].name, lower); },
-      [&](uint32_t i, v1::FileSummary* summary) { FillSummary(files_[i], summary); });
-  if (index < end) *next_token = MakeToken('f', index);
+  const auto stop = FillPage(
+      start, file_order_.end(), want, page.max_bytes, out,
+      [&](const RootHash& root) { return ContainsIgnoreCase(files_[FindFile(root)].name, lower); },
+      [&](const RootHash& root, v1::FileSummary* summary) {
+        FillSummary(files_[FindFile(root)], summary);
+      });
+  if (stop != file_order_.end()) *next_token = FileToken(*std::prev(stop));
   return absl::OkStatus();
 }
 

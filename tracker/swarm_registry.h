@@ -37,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
@@ -51,7 +52,6 @@ namespace pytorrent::tracker {
 inline constexpr size_t kRootHashBytes = 32;
 inline constexpr size_t kMaxEndpointBytes = 200;
 inline constexpr size_t kMaxQueryBytes = 255;
-inline constexpr uint64_t kMaxFileSizeBytes = uint64_t{1} << 50;
 
 struct RegistryLimits {
   // Peers that may be registered at once.
@@ -103,15 +103,19 @@ class SwarmRegistry final : public SwarmStore {
   // Drops peers silent for 2x the announce interval; returns how many.
   int ExpireIdle(absl::Time now) override;
 
-  // Appends a page of peers to `out`; sets `next_token` (empty on the last
-  // page). The scan per page is bounded, so a page may hold fewer peers than
-  // asked. INVALID_ARGUMENT for a token this registry did not make.
+  // Appends a page of peers, in peer id order, to `out`; sets `next_token`
+  // (empty on the last page) to the last peer id the page covered, so the
+  // next page starts after it whatever changed meanwhile: a peer registered
+  // for the whole listing is listed exactly once, and no peer twice. The
+  // scan per page is bounded, so a page may hold fewer peers than asked.
+  // INVALID_ARGUMENT for a token this registry did not make.
   absl::Status ListPeers(const PageRequest& page, absl::Time now,
                          google::protobuf::RepeatedPtrField<v1::PeerInfo>* out,
                          std::string* next_token) override;
 
-  // Files whose name contains `query` (ASCII case-insensitive), paged like
-  // ListPeers. A page may hold fewer matches than asked (the scan per page is
+  // Files whose name contains `query` (ASCII case-insensitive), in root hash
+  // order, paged like ListPeers (the token names the last root hash
+  // covered). A page may hold fewer matches than asked (the scan per page is
   // bounded); only an empty `next_token` means the end.
   absl::Status SearchFiles(std::string_view query, const PageRequest& page, absl::Time now,
                            google::protobuf::RepeatedPtrField<v1::FileSummary>* out,
@@ -237,6 +241,9 @@ class SwarmRegistry final : public SwarmStore {
   std::vector<uint32_t> free_files_;
   absl::flat_hash_map<RootHash, uint32_t> file_index_;
   absl::flat_hash_map<uint64_t, std::string> other_endpoints_;  // by peer id
+  // Keys in order, for paging: a page resumes after the last key it covered.
+  absl::btree_set<uint64_t> peer_order_;
+  absl::btree_set<RootHash> file_order_;
   uint64_t holdings_ = 0;
 };
 

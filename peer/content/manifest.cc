@@ -28,19 +28,6 @@ uint32_t Manifest::ChunkLength(uint32_t chunk) const {
   return static_cast<uint32_t>(left < chunk_size_bytes ? left : chunk_size_bytes);
 }
 
-absl::Status ValidateChunkSize(uint64_t chunk_size_bytes) {
-  if (chunk_size_bytes < kMinChunkSizeBytes || chunk_size_bytes > kMaxChunkSizeBytes ||
-      (chunk_size_bytes & (chunk_size_bytes - 1)) != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "chunk_size_bytes must be a power of two from 16 KiB to 16 MiB, got ", chunk_size_bytes));
-  }
-  return absl::OkStatus();
-}
-
-uint64_t ChunkCountFor(uint64_t size_bytes, uint32_t chunk_size_bytes) {
-  return size_bytes / chunk_size_bytes + (size_bytes % chunk_size_bytes != 0 ? 1 : 0);
-}
-
 absl::StatusOr<Manifest> BuildManifest(const std::string& path, const std::string& name,
                                        uint32_t chunk_size_bytes) {
   if (absl::Status s = ValidateFileName(name); !s.ok()) return s;

@@ -17,17 +17,16 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/file_limits.h"
 #include "common/sha256.h"
 #include "proto/wire.pb.h"
 
 namespace pytorrent::peer {
 
-inline constexpr uint32_t kMinChunkSizeBytes = 16 * 1024;
-inline constexpr uint32_t kMaxChunkSizeBytes = 16 * 1024 * 1024;
+// kMinChunkSizeBytes, kMaxChunkSizeBytes and kMaxChunkCount (what one
+// manifest frame can carry) are common/file_limits.h's, shared with the
+// tracker.
 inline constexpr uint32_t kDefaultChunkSizeBytes = 256 * 1024;
-// A ManifestResponse header frame is at most 8 MiB (proto/wire.proto), so the
-// 32-byte digests of at most this many chunks fit with room for the rest.
-inline constexpr uint32_t kMaxChunkCount = 256 * 1024 - 64;
 
 struct Manifest {
   std::string name;
@@ -44,12 +43,6 @@ struct Manifest {
   // Length of `chunk`: chunk_size_bytes except for a shorter last chunk.
   uint32_t ChunkLength(uint32_t chunk) const;
 };
-
-// OK for a power of two in [16 KiB, 16 MiB]; INVALID_ARGUMENT otherwise.
-absl::Status ValidateChunkSize(uint64_t chunk_size_bytes);
-
-// ceil(size / chunk_size); 0 for an empty file.
-uint64_t ChunkCountFor(uint64_t size_bytes, uint32_t chunk_size_bytes);
 
 // Reads `path` once with pread in chunk-sized pieces (memory bounded by one
 // chunk), computing every chunk digest and the whole-file SHA-256 in the same

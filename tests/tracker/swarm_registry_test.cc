@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/file_limits.h"
 #include "common/time_source.h"
 
 namespace pytorrent::tracker {
@@ -352,6 +353,95 @@ TEST_F(RegistryTest, PagingCoversEveryPeerOnce) {
   } while (!token.empty() && pages < 1000);
   EXPECT_EQ(seen.size(), 119u);
   EXPECT_FALSE(seen.contains(50));
+}
+
+// Finding 6 of issue 14: tokens resume after the last item returned, so
+// changes between pages (leaves, joins, a listed peer leaving and joining
+// again) never list a peer twice nor skip one registered throughout. On
+// position tokens the re-joining peer 1 landed in a later slot and was
+// listed twice.
+TEST_F(RegistryTest, PagingResumesAfterTheLastItemDespiteChanges) {
+  for (uint64_t id = 1; id <= 6; ++id) {
+    ASSERT_TRUE(Announce(Peer(id, "user" + std::to_string(id))).ok());
+  }
+  std::multiset<uint64_t> seen;
+  auto page = [&](const std::string& token) {
+    google::protobuf::RepeatedPtrField<v1::PeerInfo> peers;
+    std::string next;
+    EXPECT_TRUE(
+        registry_.ListPeers({.token = token, .page_size = 2}, clock_.Now(), &peers, &next).ok());
+    for (const auto& p : peers) seen.insert(p.peer_id());
+    return next;
+  };
+  std::string token = page("");
+  ASSERT_EQ(seen, (std::multiset<uint64_t>{1, 2}));
+  ASSERT_TRUE(registry_.Leave(1, 1007, clock_.Now()).ok());
+  ASSERT_TRUE(registry_.Leave(5, 5007, clock_.Now()).ok());
+  ASSERT_TRUE(Announce(Peer(1, "user1")).ok());  // back, in a freed slot
+  ASSERT_TRUE(Announce(Peer(9, "user9")).ok());  // new, after the cursor
+  for (int pages = 0; !token.empty() && pages < 10; ++pages) {
+    token = page(token);
+    if (pages == 0) {
+      ASSERT_TRUE(registry_.Leave(2, 2007, clock_.Now()).ok());  // already listed
+    }
+  }
+  EXPECT_EQ(seen, (std::multiset<uint64_t>{1, 2, 3, 4, 6, 9}));
+
+  // Files likewise, in root hash order: a listed file dropped and announced
+  // again is not listed twice.
+  for (int f = 1; f <= 4; ++f) {
+    ASSERT_TRUE(Announce(Peer(10 + f, "f" + std::to_string(f), {File("x", f, 4)})).ok());
+  }
+  std::multiset<std::string> roots;
+  google::protobuf::RepeatedPtrField<v1::FileSummary> files;
+  std::string next;
+  ASSERT_TRUE(
+      registry_.SearchFiles("", {.token = "", .page_size = 2}, clock_.Now(), &files, &next).ok());
+  for (const auto& f : files) roots.insert(f.root_hash());
+  const std::string first_root = files[0].root_hash();
+  int first = 0;
+  for (int f = 1; f <= 4; ++f) {
+    if (Root(f) == first_root) first = f;
+  }
+  ASSERT_NE(first, 0);
+  ASSERT_TRUE(registry_.Leave(10 + first, (10 + first) * 1000 + 7, clock_.Now()).ok());
+  ASSERT_TRUE(Announce(Peer(10 + first, "again", {File("x", first, 4)})).ok());
+  while (!next.empty()) {
+    files.Clear();
+    const std::string token = next;
+    ASSERT_TRUE(registry_.SearchFiles("", {.token = token}, clock_.Now(), &files, &next).ok());
+    for (const auto& f : files) roots.insert(f.root_hash());
+  }
+  EXPECT_EQ(roots.size(), 4u);
+  EXPECT_EQ(std::set<std::string>(roots.begin(), roots.end()).size(), 4u);
+}
+
+// Finding 4 of issue 14: chunk counts and indices are uint32 and a manifest
+// carries at most kMaxChunkCount digests; a 2^47-byte file of 16 KiB chunks
+// (2^33 chunks) was accepted under the old flat 1 PiB limit.
+TEST_F(RegistryTest, FilesNeedingMoreChunksThanAManifestCarriesAreRefused) {
+  v1::FileAvailability huge = File("huge.bin", 1, 0);
+  huge.set_size_bytes(uint64_t{1} << 47);
+  huge.set_chunk_size_bytes(16 * 1024);
+  EXPECT_EQ(Announce(Peer(1, "alice", {huge})).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(registry_.CountPeers(), 0u);
+
+  v1::FileAvailability at_limit = File("max.bin", 2, 0);
+  at_limit.set_chunk_size_bytes(16 * 1024);
+  at_limit.set_size_bytes(uint64_t{kMaxChunkCount} * 16 * 1024);
+  EXPECT_TRUE(Announce(Peer(2, "bob", {at_limit})).ok());
+  v1::FileAvailability one_byte_more = at_limit;
+  one_byte_more.set_root_hash(Root(3));
+  one_byte_more.set_size_bytes(at_limit.size_bytes() + 1);
+  EXPECT_EQ(Announce(Peer(3, "carol", {one_byte_more})).code(), absl::StatusCode::kInvalidArgument);
+
+  // A zero-byte file has no chunks; its announcer is a seeder.
+  v1::FileAvailability empty = File("empty.txt", 4, 0);
+  empty.set_size_bytes(0);
+  ASSERT_TRUE(Announce(Peer(4, "dave", {empty})).ok());
+  v1::GetFilePeersResponse out;
+  ASSERT_TRUE(registry_.GetFilePeers(Root(4), 0, 0, SIZE_MAX, clock_.Now(), &out).ok());
+  EXPECT_EQ(out.file().seeders(), 1u);
 }
 
 TEST_F(RegistryTest, ForgedPageTokenIsInvalid) {
