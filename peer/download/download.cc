@@ -9,6 +9,10 @@
 namespace pytorrent::peer {
 namespace {
 
+// proto/wire.proto: a seeder sends a Bitfield right after the manifest, and
+// chunks are requested only from seeders whose Bitfield arrived.
+constexpr absl::Duration kBitfieldDeadline = absl::Seconds(10);
+
 v1::PeerMessage Hello(uint64_t peer_id) {
   v1::PeerMessage m;
   m.mutable_hello()->set_peer_id(peer_id);
@@ -196,6 +200,7 @@ void Download::OnBitfield(Session& session, const v1::Bitfield& b, absl::Time no
     session.pending_all = all;
   }
   session.have_bitfield = true;
+  error_.clear();  // a usable seeder: an earlier "no Bitfield" is moot
   ApplyHoldings(session);
   Pump(session, now);
 }
@@ -414,6 +419,16 @@ void Download::DropSession(PeerHandle handle, bool banned, absl::Time now, std::
 
 void Download::Tick(absl::Time now) {
   if (finished()) return;
+  // A seeder that answers but never sends a Bitfield would never be asked
+  // for a chunk: drop it (retried after the backoff) and say why, rather
+  // than wait. (Peers that never answer at all are the connect timeout's.)
+  for (auto it = sessions_.begin(); it != sessions_.end();) {
+    Session& s = (it++)->second;
+    if (!s.answered || s.have_bitfield || now - s.answered_at < kBitfieldDeadline) continue;
+    error_ = absl::StrCat("seeder ", s.endpoint, " sent no Bitfield within 10 s of answering ",
+                          "(proto/wire.proto: one follows every manifest)");
+    DropSession(s.handle, false, now, "answered but sent no Bitfield within 10 s");
+  }
   if (!peers_requested_ && now >= next_peer_refresh_) {
     peers_requested_ = true;
     next_peer_refresh_ = now + options_.peer_refresh;
