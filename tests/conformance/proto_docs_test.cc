@@ -49,7 +49,7 @@ TEST(ProtoDocsTest, TrackerLimitsAreWritten) {
            absl::StrCat("clamped to ", defaults.max_page_size),
            absl::StrCat("0 means ", defaults.default_file_peers, ", at most ",
                         defaults.max_file_peers),
-           absl::StrCat("at most ", tracker::kMaxEndpointBytes, " bytes of printable ASCII"),
+           absl::StrCat("MALFORMED), at most ", tracker::kMaxEndpointBytes, " bytes"),
            absl::StrCat("Search queries: at most ", tracker::kMaxQueryBytes, " bytes"),
        }) {
     EXPECT_NE(tracker.find(fact), std::string::npos) << "tracker.proto lacks: " << fact;
