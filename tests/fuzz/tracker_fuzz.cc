@@ -7,7 +7,7 @@
 // runs too. Invariants are checked with __builtin_trap().
 //
 // bazel build --config=fuzz //tests/fuzz:tracker_fuzz
-// bazel-bin/tests/fuzz/tracker_fuzz tests/fuzz/tracker_corpus -max_total_time=30
+// bazel-bin/tests/fuzz/tracker_fuzz tests/fuzz/tracker_fuzz_corpus -max_total_time=30
 
 #include <cstddef>
 #include <cstdint>
