@@ -142,7 +142,7 @@ int main(int argc, char** argv) {
   std::string home, tracker, username, chunk_listen, admin_socket, log_level = "info", config_path;
   std::string chunk_public_endpoint;
   std::string download;
-  uint32_t announce_interval_s = 0, chunk_size_kib = 0;
+  uint32_t announce_interval_s = 0, chunk_size_kib = 0, serve_budget_mib = 0;
   bool no_reseed = false, overwrite = false, fault_corrupt = false, keep_running = false;
   uint64_t fault_throttle_kib_s = 0;
   int request_timeout_ms = 0;
@@ -165,6 +165,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 86400));
   app.add_option("--chunk-size-kib", chunk_size_kib,
                  "Chunk size for files this node shares: power of two, 16..16384 (default 256)");
+  app.add_option("--serve-budget-mib", serve_budget_mib,
+                 "Memory for chunk replies being served, all requesters together; requests "
+                 "beyond it are refused (NO_CREDIT) (config: serve_budget_mib, default 128)")
+      ->check(CLI::Range(pytorrent::peer::kMinServeBudgetMib, pytorrent::peer::kMaxServeBudgetMib));
   app.add_flag("--no-reseed", no_reseed, "Do not serve or announce completed downloads");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
@@ -234,6 +238,7 @@ int main(int argc, char** argv) {
   }
   if (announce_interval_s != 0) config.announce_interval_s = announce_interval_s;
   if (chunk_size_kib != 0) config.chunk_size_kib = chunk_size_kib;
+  if (serve_budget_mib != 0) config.serve_budget_mib = serve_budget_mib;
   if (no_reseed) config.reseed = false;
   if (!admin_socket.empty()) config.admin_socket = admin_socket;
 
@@ -331,6 +336,9 @@ int main(int argc, char** argv) {
       absl::StrCat("{\"chunks_served\":", served.chunks_served, ",\"bytes_served\":",
                    served.bytes_served, ",\"manifests_served\":", served.manifests_served,
                    ",\"malformed_frames\":", served.malformed_frames,
-                   ",\"rejects_sent\":", served.rejects_sent, "}\n"));
+                   ",\"rejects_sent\":", served.rejects_sent,
+                   ",\"requests_throttled\":", served.requests_throttled,
+                   ",\"requesters_dropped\":", served.requesters_dropped,
+                   ",\"serving_peak_bytes\":", served.budget_peak_bytes, "}\n"));
   return code;
 }

@@ -96,6 +96,14 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
     }
     config.announce_interval_s = static_cast<uint32_t>(number);
   }
+  if (Lookup(reader, "serve_budget_mib", value)) {
+    if (absl::Status s = ParseUnsigned("serve_budget_mib", value, kMinServeBudgetMib,
+                                       kMaxServeBudgetMib, number);
+        !s.ok()) {
+      return s;
+    }
+    config.serve_budget_mib = static_cast<uint32_t>(number);
+  }
   if (Lookup(reader, "reseed", value)) {
     if (value == "true" || value == "1" || value == "yes" || value == "on") {
       config.reseed = true;
@@ -173,6 +181,9 @@ std::string FormatPeerConfig(const PeerConfig& config) {
   absl::StrAppend(&out, "chunk_size_kib=", config.chunk_size_kib, "\n");
   absl::StrAppend(&out, "announce_interval_s=", config.announce_interval_s, "\n");
   absl::StrAppend(&out, "reseed=", config.reseed ? "true" : "false", "\n");
+  if (config.serve_budget_mib != defaults.serve_budget_mib) {
+    absl::StrAppend(&out, "serve_budget_mib=", config.serve_budget_mib, "\n");
+  }
   if (!config.admin_socket.empty())
     absl::StrAppend(&out, "admin_socket=", config.admin_socket, "\n");
   if (!config.admin_tcp.empty()) absl::StrAppend(&out, "admin_tcp=", config.admin_tcp, "\n");

@@ -5,8 +5,8 @@
 // lines, the original PyTorrent's format, parsed with inih).
 //
 // Keys: tracker_host, tracker_port, username, chunk_listen,
-// chunk_public_endpoint, chunk_size_kib,
-// announce_interval_s, reseed, admin_socket, admin_tcp, admin_tls_cert,
+// chunk_public_endpoint, chunk_size_kib, announce_interval_s,
+// serve_budget_mib, reseed, admin_socket, admin_tcp, admin_tls_cert,
 // admin_tls_key, admin_token_file. Unknown keys are ignored (forward
 // compatible); known keys with bad values are INVALID_ARGUMENT naming the key.
 //
@@ -25,6 +25,9 @@
 #include "peer/chunk_listen.h"
 
 namespace pytorrent::peer {
+
+inline constexpr uint32_t kMinServeBudgetMib = 8;
+inline constexpr uint32_t kMaxServeBudgetMib = 1 << 20;
 
 struct PeerConfig {
   // A name or an IP address; IPv6 without brackets (the config file may
@@ -48,6 +51,9 @@ struct PeerConfig {
   std::string chunk_public_endpoint;
   uint32_t chunk_size_kib = 256;
   uint32_t announce_interval_s = 60;
+  // Memory for chunk replies being served, all requesters together
+  // (peer/serving_budget.h); requests beyond it get NO_CREDIT.
+  uint32_t serve_budget_mib = 128;
   bool reseed = true;
   // Empty: HOME/state/admin.sock.
   std::string admin_socket;

@@ -143,6 +143,7 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   seeder_options.peer_id = n.peer_id_;
   seeder_options.fault_corrupt_chunks = n.options_.fault_corrupt_chunks;
   seeder_options.throttle_bytes_per_s = n.options_.fault_throttle_bytes_per_s;
+  seeder_options.budget = ServingBudgetFor(n.options_.config.serve_budget_mib);
   absl::StatusOr<std::unique_ptr<ZmqSeeder>> seeder =
       ZmqSeeder::Bind(n.context_, n.options_.config.chunk_listen, n.catalog_, seeder_options);
   if (const std::string fallback = FallbackChunkListen(n.options_.config.chunk_listen);
@@ -679,6 +680,11 @@ v1::PeerStatus PeerNode::GetStatus() {
   status.set_manifests_served(seeder_counters_.manifests_served);
   status.set_rejects_sent(seeder_counters_.rejects_sent);
   status.set_malformed_frames(seeder_counters_.malformed_frames);
+  status.set_requests_throttled(seeder_counters_.requests_throttled);
+  status.set_requesters_dropped(seeder_counters_.requesters_dropped);
+  status.set_serving_held_bytes(seeder_counters_.budget_held_bytes);
+  status.set_serving_peak_bytes(seeder_counters_.budget_peak_bytes);
+  status.set_serving_budget_bytes(static_cast<uint64_t>(options_.config.serve_budget_mib) << 20);
   status.set_home_dir(options_.home);
   return status;
 }

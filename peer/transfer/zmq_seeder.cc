@@ -1,12 +1,16 @@
 #include "peer/transfer/zmq_seeder.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -26,7 +30,29 @@ constexpr size_t kMaxReadsInFlight = 1024;
 // Reads one reader thread takes in one go.
 constexpr size_t kReadBatch = 8;
 
-void FreeBuffer(void* data, void* /*hint*/) { std::free(data); }
+// How often idle requesters are forgotten.
+constexpr absl::Duration kForgetSweep = absl::Seconds(1);
+
+int ToMillis(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
+
+// "ip:port" of the connected socket `fd`; empty if it is not one.
+std::string PeerAddressOf(int fd) {
+  sockaddr_storage address{};
+  socklen_t length = sizeof(address);
+  if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+    ::inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+    return absl::StrCat(text, ":", ntohs(in->sin_port));
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+    return absl::StrCat("[", text, "]:", ntohs(in6->sin6_port));
+  }
+  return {};  // ipc:// and others cannot be told apart: never shut down
+}
 
 // True for "tcp://a.b.c.d:port".
 bool NamesIpv4Host(const std::string& endpoint) {
@@ -41,12 +67,45 @@ bool NamesIpv4Host(const std::string& endpoint) {
 
 }  // namespace
 
+// Chunk bytes ZeroMQ has freed, per requester. ZeroMQ frees a zero-copy
+// message on its I/O thread, so this is the one piece of the seeder touched
+// by two threads; each message's note keeps it alive past the seeder.
+class ZmqSeeder::DrainInbox {
+ public:
+  struct Note {
+    std::shared_ptr<DrainInbox> inbox;
+    RequesterId requester;
+    int64_t bytes;
+  };
+  void Add(RequesterId requester, int64_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.emplace_back(requester, bytes);
+  }
+  std::vector<std::pair<RequesterId, int64_t>> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(pending_, {});
+  }
+  // ZeroMQ's free function for chunk frames (runs on its I/O thread).
+  static void FreeChunk(void* data, void* hint) {
+    std::free(data);
+    auto* note = static_cast<Note*>(hint);
+    note->inbox->Add(note->requester, note->bytes);
+    delete note;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<RequesterId, int64_t>> pending_;
+};
+
 ZmqSeeder::ZmqSeeder(zmq::context_t& context, zmq::socket_t socket, std::string endpoint,
                      const FileCatalog& catalog, SeederOptions options)
     : socket_(std::move(socket)),
       endpoint_(std::move(endpoint)),
       catalog_(catalog),
-      options_(options) {
+      options_(options),
+      budget_(options.budget),
+      drained_(std::make_shared<DrainInbox>()) {
   reader_ =
       std::make_unique<Reader>(context, "chunk-reader", options_.read_workers, kReadBatch, [] {
         return [](std::vector<Read>& reads, std::vector<Read>& done) {
@@ -85,12 +144,19 @@ absl::StatusOr<std::unique_ptr<ZmqSeeder>> ZmqSeeder::Bind(zmq::context_t& conte
     // Per-peer queues. Credit keeps honest leechers far below these; they
     // only bound what a peer that never reads can pin in memory (a send at
     // the mark fails at once and the request times out on the leecher).
+    // The bytes behind these messages are bounded by the serving budget;
+    // the mark bounds the small headers (rejects, haves) a non-reader pins.
     socket.set(zmq::sockopt::sndhwm, 128);
     socket.set(zmq::sockopt::rcvhwm, 1024);
     // IPv6 too: "tcp://*:P" binds "::" dual-stack (IPv4 clients arrive as
     // IPv4-mapped addresses); "tcp://[v6]:P" works at all. Not for an IPv4
     // address, which would then be reported as "[::ffff:a.b.c.d]".
     socket.set(zmq::sockopt::ipv6, !NamesIpv4Host(endpoint));
+    // Close connections that stop answering: idle ones and ones stuck
+    // halfway through a frame (slowloris), and unfinished handshakes.
+    socket.set(zmq::sockopt::heartbeat_ivl, ToMillis(options.heartbeat_interval));
+    socket.set(zmq::sockopt::heartbeat_timeout, ToMillis(options.heartbeat_timeout));
+    socket.set(zmq::sockopt::handshake_ivl, ToMillis(options.handshake_timeout));
     socket.bind(endpoint);
     std::string bound = socket.get(zmq::sockopt::last_endpoint);
     return std::unique_ptr<ZmqSeeder>(
@@ -123,6 +189,7 @@ void ZmqSeeder::SendReject(const std::string& identity, v1::RejectReason reason,
 }
 
 void ZmqSeeder::OnReadable(absl::Time now) {
+  now_ = now;
   for (int i = 0; i < kBatch; ++i) {
     zmq::message_t frames[kMaxFramesPerMessage + 1];
     size_t count = 0;
@@ -235,6 +302,7 @@ void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size
         SendReject(identity, v1::REJECT_REASON_MALFORMED, "root_hash must be 32 bytes");
         return;
       }
+      NoteRequester(identity, frames[0]);
       auto queued = queued_per_peer_.find(identity);
       if ((queued != queued_per_peer_.end() && queued->second >= options_.max_queued_per_peer) ||
           reads_in_flight_ >= kMaxReadsInFlight) {
@@ -281,15 +349,19 @@ void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root
     SendReject(identity, v1::REJECT_REASON_UNKNOWN_CHUNK, "chunk not held", root_bytes, chunk);
     return;
   }
+  const uint32_t length = file->manifest->ChunkLength(chunk);
+  if (!ChargeChunk(identity, root_bytes, chunk, length)) return;
   Read read;
   read.identity = identity;
   read.root_bytes = std::move(root_bytes);
   read.chunk = chunk;
   read.offset = file->manifest->ChunkOffset(chunk);
-  read.length = file->manifest->ChunkLength(chunk);
+  read.length = length;
+  read.requester = requesters_[identity].id;
   read.fd = file->fd;
   read.buffer.reset(std::malloc(read.length == 0 ? 1 : read.length));
   if (read.buffer == nullptr) {
+    budget_.Release(read.requester, read.length, /*drained=*/false, now_);
     SendReject(identity, v1::REJECT_REASON_INTERNAL, "out of memory", read.root_bytes, chunk);
     return;
   }
@@ -322,6 +394,7 @@ void ZmqSeeder::OnReadsDone() {
 
 void ZmqSeeder::SendChunk(Read& read) {
   if (read.buffer == nullptr) {
+    budget_.Release(read.requester, read.length, /*drained=*/false, now_);
     SendReject(read.identity, v1::REJECT_REASON_INTERNAL, "read failed", read.root_bytes,
                read.chunk);
     return;
@@ -340,13 +413,20 @@ void ZmqSeeder::SendChunk(Read& read) {
     // or at its high-water mark) nothing else of the message is sent.
     if (!socket_.send(zmq::buffer(read.identity),
                       zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      budget_.Release(read.requester, read.length, /*drained=*/false, now_);
       return;
     }
     socket_.send(zmq::buffer(header_bytes), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-    // ZeroMQ owns the bytes from here and frees them once sent.
-    zmq::message_t body(read.buffer.release(), read.length, FreeBuffer, nullptr);
+    // ZeroMQ owns the bytes from here and frees them once written to the
+    // requester's connection (or dropped with it): that releases the charge.
+    auto* note = new DrainInbox::Note{drained_, read.requester, read.length};
+    zmq::message_t body(read.buffer.get(), read.length, &DrainInbox::FreeChunk, note);
+    read.buffer.release();
     socket_.send(body, zmq::send_flags::dontwait);
   } catch (const zmq::error_t&) {
+    // Unsent: the message (if made) frees the bytes and releases the
+    // charge through its note; otherwise `read` does, and we release here.
+    if (read.buffer != nullptr) budget_.Release(read.requester, read.length, false, now_);
     DropQueued(read.identity);
     return;
   }
@@ -365,10 +445,89 @@ void ZmqSeeder::DropQueued(const std::string& identity) {
     it = it->identity == identity ? queue_.erase(it) : it + 1;
   }
   queued_per_peer_.erase(identity);
+  requesters_.erase(identity);
   for (auto& [root, subs] : subscribers_) subs.erase(identity);
 }
 
+ZmqSeeder::Requester& ZmqSeeder::NoteRequester(const std::string& identity,
+                                               zmq::message_t& header) {
+  auto [it, inserted] = requesters_.try_emplace(identity);
+  Requester& requester = it->second;
+  if (inserted) requester.id = RequesterId{next_requester_id_++};
+  const int fd = header.get(ZMQ_SRCFD);
+  if (fd >= 0 && fd != requester.fd) {
+    requester.fd = fd;
+    requester.peer_address = PeerAddressOf(fd);
+  }
+  return requester;
+}
+
+bool ZmqSeeder::ChargeChunk(const std::string& identity, const std::string& root_bytes,
+                            uint32_t chunk, uint32_t length) {
+  auto [it, inserted] = requesters_.try_emplace(identity);
+  if (inserted) it->second.id = RequesterId{next_requester_id_++};
+  const BudgetVerdict verdict = budget_.TryCharge(it->second.id, length, now_);
+  counters_.budget_held_bytes = static_cast<uint64_t>(budget_.held_bytes());
+  counters_.budget_peak_bytes = static_cast<uint64_t>(budget_.peak_held_bytes());
+  if (verdict == BudgetVerdict::kGranted) return true;
+  ++counters_.requests_throttled;
+  if (uint64_t quiet = 0; throttle_log_.Allow(now_, quiet)) {
+    PT_LOG_WARN(
+        "serving budget: refused a chunk to requester {} ({}): it holds {} of its {} bytes, all "
+        "requesters {} of {} ({} more refusals since the last line)",
+        static_cast<uint64_t>(it->second.id), it->second.peer_address,
+        budget_.HeldBy(it->second.id), budget_.ShareOf(it->second.id), budget_.held_bytes(),
+        budget_.options().total_bytes, quiet);
+  }
+  SendReject(identity, v1::REJECT_REASON_NO_CREDIT,
+             verdict == BudgetVerdict::kOverShare
+                 ? "requester holds its share of the serving budget"
+                 : "serving budget exhausted",
+             root_bytes, chunk);
+  return false;
+}
+
+void ZmqSeeder::SettleBudget(absl::Time now) {
+  for (const auto& [requester, bytes] : drained_->Take()) {
+    budget_.Release(requester, bytes, /*drained=*/true, now);
+  }
+  for (RequesterId stalled : budget_.TakeStalled(now)) DropStalled(stalled);
+  if (now - last_forget_sweep_ >= kForgetSweep) {
+    last_forget_sweep_ = now;
+    for (auto it = requesters_.begin(); it != requesters_.end();) {
+      it = budget_.Tracks(it->second.id) ? std::next(it) : requesters_.erase(it);
+    }
+  }
+  counters_.budget_held_bytes = static_cast<uint64_t>(budget_.held_bytes());
+}
+
+void ZmqSeeder::DropStalled(RequesterId id) {
+  for (auto it = requesters_.begin(); it != requesters_.end(); ++it) {
+    if (it->second.id != id) continue;
+    const Requester requester = it->second;
+    const std::string identity = it->first;
+    // The socket is ZeroMQ's: shutting it down (never closing it) makes
+    // ZeroMQ close the connection and free what was queued for it. Only
+    // if it still belongs to the same peer (the number may have been reused).
+    const bool same_peer =
+        !requester.peer_address.empty() && PeerAddressOf(requester.fd) == requester.peer_address;
+    if (same_peer) ::shutdown(requester.fd, SHUT_RDWR);
+    ++counters_.requesters_dropped;
+    if (uint64_t quiet = 0; drop_log_.Allow(now_, quiet)) {
+      PT_LOG_WARN(
+          "serving budget: dropped requester {} ({}): it drained nothing for {} and pinned {} "
+          "bytes ({} more drops since the last line)",
+          static_cast<uint64_t>(id), requester.peer_address,
+          absl::FormatDuration(budget_.options().stall_timeout), budget_.HeldBy(id), quiet);
+    }
+    DropQueued(identity);
+    return;
+  }
+}
+
 void ZmqSeeder::Tick(absl::Time now) {
+  now_ = now;
+  SettleBudget(now);
   if (options_.throttle_bytes_per_s == 0) return;
   if (last_tick_ == absl::InfinitePast()) last_tick_ = now;
   double rate = static_cast<double>(options_.throttle_bytes_per_s);

@@ -17,11 +17,19 @@
 // REJECT_REASON_MALFORMED; a header over 64 KiB makes ZeroMQ close that
 // connection (maxmsgsize) before the seeder sees it. Nothing crashes the
 // seeder. More than `max_queued_per_peer` reads in progress for one peer
-// (or kMaxReadsInFlight for everyone) get NO_CREDIT. Replies to one peer
-// queue up to its send high-water mark (128 messages); a peer that stops
-// reading gets later requests dropped unanswered (it times them out). With
-// the test-only throttle, requests wait in a queue here first, under the
-// same per-peer limit.
+// (or kMaxReadsInFlight for everyone) get NO_CREDIT.
+//
+// Memory: every chunk is charged to a ServingBudget (serving_budget.h)
+// before it is read, and released when ZeroMQ frees it (it was written to
+// the requester's connection) or when it is dropped unsent. A chunk over the
+// requester's share or over the total gets NO_CREDIT (counted, one log line
+// per burst). A requester that holds bytes and drains nothing for the stall
+// timeout has its connection shut down, which frees what it pinned. Replies
+// to one peer queue up to a small send high-water mark (message count:
+// bounds the small headers a non-reader can pin). ZMTP heartbeats close
+// connections that stop answering (idle, or stuck halfway through a
+// frame), and a handshake must finish in time. With the test-only throttle,
+// requests wait in a queue here first, under the same per-peer limit.
 //
 // Example:
 //   auto seeder = ZmqSeeder::Bind(context, "tcp://127.0.0.1:0", catalog, {});
@@ -41,7 +49,9 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "peer/file_catalog.h"
+#include "peer/transfer/log_rate_limiter.h"
 #include "peer/transfer/loop_worker_pool.h"
+#include "peer/transfer/serving_budget.h"
 #include "zmq.hpp"
 
 namespace pytorrent::peer {
@@ -55,6 +65,15 @@ struct SeederOptions {
   // preadv2(RWF_NOWAIT), which never waits for the disk: no thread hop for
   // the common case. Off: every read goes through the reader threads.
   bool read_cached_inline = true;
+  // Bytes of chunk replies held for requesters (see above).
+  ServingBudgetOptions budget;
+  // ZMTP heartbeats: a PING after `heartbeat_interval` of silence, the
+  // connection closed if nothing arrives within `heartbeat_timeout`
+  // (libzmq answers PINGs by itself, so only dead or stuck peers go).
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+  absl::Duration heartbeat_timeout = absl::Seconds(20);
+  // A new connection must finish the ZMTP handshake within this.
+  absl::Duration handshake_timeout = absl::Seconds(10);
   // Test-only fault: flip a byte of every chunk served.
   bool fault_corrupt_chunks = false;
   // Test-only: serve at most this many bytes per second (0 = unlimited).
@@ -67,6 +86,13 @@ struct SeederCounters {
   uint64_t chunks_served = 0;
   uint64_t bytes_served = 0;
   uint64_t manifests_served = 0;
+  // ChunkRequests refused for the serving budget (answered NO_CREDIT).
+  uint64_t requests_throttled = 0;
+  // Requesters whose connection was shut down for draining nothing.
+  uint64_t requesters_dropped = 0;
+  // Chunk bytes read for requesters and not yet drained, now and at most.
+  uint64_t budget_held_bytes = 0;
+  uint64_t budget_peak_bytes = 0;
 };
 
 class ZmqSeeder {
@@ -88,7 +114,8 @@ class ZmqSeeder {
   void OnReadable(absl::Time now);
   // Sends the chunks the reader has finished.
   void OnReadsDone();
-  // Serves throttled requests whose time has come.
+  // Serves throttled requests whose time has come, accounts chunks ZeroMQ
+  // has written, and drops stalled requesters. Call at least every 100 ms.
   void Tick(absl::Time now);
   // True if Tick has queued work (poll with a short timeout).
   bool HasQueuedWork() const { return !queue_.empty(); }
@@ -102,6 +129,15 @@ class ZmqSeeder {
   size_t reads_in_flight() const { return reads_in_flight_; }
 
  private:
+  // What the seeder knows of a requester's connection: the socket ZeroMQ
+  // received its requests on (ZMQ_SRCFD) and that socket's peer address,
+  // checked again before a stalled requester's connection is shut down.
+  struct Requester {
+    RequesterId id{};
+    int fd = -1;
+    std::string peer_address;
+  };
+  class DrainInbox;
   struct Queued {
     std::string identity;
     Sha256Digest root;
@@ -117,6 +153,7 @@ class ZmqSeeder {
     uint32_t chunk = 0;
     uint64_t offset = 0;
     uint32_t length = 0;
+    RequesterId requester{};
     std::shared_ptr<SharedFd> fd;  // keeps the file open while reading
     // Filled by the reader: malloc'd bytes (null if the read failed).
     std::unique_ptr<void, FreeDeleter> buffer;
@@ -127,6 +164,14 @@ class ZmqSeeder {
             const FileCatalog& catalog, SeederOptions options);
 
   void Handle(const std::string& identity, zmq::message_t* frames, size_t count, absl::Time now);
+  // The requester behind `identity`, noting the socket `header` came in on.
+  Requester& NoteRequester(const std::string& identity, zmq::message_t& header);
+  // Charges a chunk to the budget; false (NO_CREDIT sent) if refused.
+  bool ChargeChunk(const std::string& identity, const std::string& root_bytes, uint32_t chunk,
+                   uint32_t length);
+  // Applies what ZeroMQ freed, then shuts down stalled requesters.
+  void SettleBudget(absl::Time now);
+  void DropStalled(RequesterId id);
   void SendHeader(const std::string& identity, const v1::PeerMessage& message);
   void SendReject(const std::string& identity, v1::RejectReason reason, std::string text,
                   const std::string& root = {}, uint32_t chunk = 0);
@@ -155,6 +200,15 @@ class ZmqSeeder {
   std::map<Sha256Digest, std::set<std::string>> subscribers_;
   double throttle_budget_bytes_ = 0;
   absl::Time last_tick_ = absl::InfinitePast();
+  // The loop's latest time (SendChunk runs from callbacks without one).
+  absl::Time now_ = absl::InfinitePast();
+  ServingBudget budget_;
+  std::shared_ptr<DrainInbox> drained_;
+  std::map<std::string, Requester> requesters_;
+  uint64_t next_requester_id_ = 1;
+  absl::Time last_forget_sweep_ = absl::InfinitePast();
+  LogRateLimiter throttle_log_{absl::Seconds(10)};
+  LogRateLimiter drop_log_{absl::Seconds(10)};
 };
 
 }  // namespace pytorrent::peer

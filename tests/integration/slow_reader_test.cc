@@ -1,0 +1,60 @@
+// Hostile requesters on a real seeder's chunk port: slow readers (valid
+// ChunkRequests, never read) stay within the serving budget and leave room
+// for a legitimate download; a connection stuck halfway through a frame is
+// closed by the seeder.
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/integration/peer_process.h"
+#include "tests/integration/slow_reader_attack.h"
+#include "tests/tracker/tracker_process.h"
+
+namespace pytorrent::testing {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;  // shadow memory and quarantine inflate RSS
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST(SlowReaderIntegrationTest, SlowReadersStayInTheBudgetAndADownloadStillCompletes) {
+  const uint32_t kBudgetMib = 32;
+  auto report = RunSlowReaderAttack({.dir = TestDir("slow_readers"),
+                                     .file_bytes = 16ull << 20,
+                                     .attackers = 16,
+                                     .requests_per_attacker = 200,
+                                     .budget_mib = kBudgetMib});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->undisturbed_ok);
+  EXPECT_TRUE(report->attacked_ok);
+  // ZeroMQ itself resets some connections that send while their replies
+  // are stuck (the attacker then sent fewer requests); most get through.
+  EXPECT_GE(report->attackers_connected, 8) << report->attacker_error;
+  // 16 x 200 requests of 256 KiB (800 MiB) cannot all be held: most are refused.
+  EXPECT_GT(report->requests_throttled, 0u);
+  EXPECT_LE(report->serving_peak_bytes, uint64_t{kBudgetMib} << 20);
+  if (!kSanitized) {
+    EXPECT_LE(report->seeder_peak_rss_bytes, (uint64_t{kBudgetMib} + 64) << 20);
+  }
+}
+
+TEST(SlowReaderIntegrationTest, AConnectionStuckHalfwayThroughAFrameIsClosed) {
+  const std::string dir = TestDir("half_frame");
+  auto tracker = TrackerProcess::Start({.dir = dir + "/tracker"});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  auto seeder =
+      PeerProcess::Start({.home = dir + "/seeder",
+                          .args = {"--tracker", absl::StrCat("127.0.0.1:", (*tracker)->port())}});
+  ASSERT_TRUE(seeder.ok()) << seeder.status();
+  std::string endpoint = ReadFile(dir + "/seeder/state/chunk_endpoint");
+  endpoint.erase(endpoint.find_last_not_of("\n") + 1);
+  auto client = RawZmtpClient::Connect(endpoint, 0);
+  ASSERT_TRUE(client.ok()) << client.status();
+  // A frame header announcing 100 bytes, then 10 of them, then nothing.
+  ASSERT_TRUE((*client)->SendRaw(std::string("\x00\x64", 2) + std::string(10, 'x')).ok());
+  // Heartbeat every 5 s, closed 20 s after the last sign of life.
+  EXPECT_TRUE((*client)->WaitClosedByPeer(absl::Seconds(60)));
+}
+
+}  // namespace
+}  // namespace pytorrent::testing

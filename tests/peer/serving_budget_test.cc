@@ -1,0 +1,155 @@
+#include "peer/transfer/serving_budget.h"
+
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace pytorrent::peer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+constexpr int64_t kChunk = 256 * 1024;
+constexpr RequesterId kAlice{1};
+constexpr RequesterId kBob{2};
+const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
+
+ServingBudgetOptions SmallBudget() {
+  return {.total_bytes = 16 * kChunk,
+          .initial_share_bytes = 2 * kChunk,
+          .max_share_bytes = 8 * kChunk,
+          .stall_timeout = absl::Seconds(10),
+          .forget_after = absl::Seconds(60)};
+}
+
+// Charges chunks to `who` until refused; returns how many were granted.
+int ChargeUntilRefused(ServingBudget& budget, RequesterId who, absl::Time now) {
+  int granted = 0;
+  while (budget.TryCharge(who, kChunk, now) == BudgetVerdict::kGranted) ++granted;
+  return granted;
+}
+
+TEST(ServingBudgetTest, NewRequesterGetsItsInitialShareThenOverShare) {
+  ServingBudget budget(SmallBudget());
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, kStart), 2);
+  EXPECT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kOverShare);
+  EXPECT_EQ(budget.HeldBy(kAlice), 2 * kChunk);
+  EXPECT_EQ(budget.held_bytes(), 2 * kChunk);
+}
+
+TEST(ServingBudgetTest, DrainingEarnsAShareUpToTheMaximum) {
+  ServingBudget budget(SmallBudget());
+  absl::Time now = kStart;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(budget.TryCharge(kAlice, kChunk, now), BudgetVerdict::kGranted);
+    budget.Release(kAlice, kChunk, /*drained=*/true, now);
+    now += absl::Milliseconds(1);
+  }
+  EXPECT_EQ(budget.ShareOf(kAlice), 8 * kChunk);
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, now), 8);
+}
+
+TEST(ServingBudgetTest, BytesDroppedUnsentEarnNothing) {
+  ServingBudget budget(SmallBudget());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kGranted);
+    budget.Release(kAlice, kChunk, /*drained=*/false, kStart);
+  }
+  EXPECT_EQ(budget.ShareOf(kAlice), 2 * kChunk);
+  EXPECT_EQ(budget.held_bytes(), 0);
+}
+
+TEST(ServingBudgetTest, TotalBoundsAllRequestersTogether) {
+  ServingBudgetOptions options = SmallBudget();
+  options.total_bytes = 5 * kChunk;
+  ServingBudget budget(options);
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, kStart), 2);
+  EXPECT_EQ(ChargeUntilRefused(budget, kBob, kStart), 2);
+  EXPECT_EQ(budget.TryCharge(RequesterId{3}, kChunk, kStart), BudgetVerdict::kGranted);
+  EXPECT_EQ(budget.TryCharge(RequesterId{4}, kChunk, kStart), BudgetVerdict::kOverTotal);
+  EXPECT_EQ(budget.held_bytes(), 5 * kChunk);
+  EXPECT_EQ(budget.peak_held_bytes(), 5 * kChunk);
+}
+
+TEST(ServingBudgetTest, ManyNonReadersLeaveRoomForAReader) {
+  // 64 requesters that never read take at most their initial share each; a
+  // reader next to them is still served as fast as it drains.
+  ServingBudget budget({.total_bytes = 128ll << 20,
+                        .initial_share_bytes = 4 * kChunk,
+                        .max_share_bytes = 64 * kChunk});
+  for (uint64_t attacker = 100; attacker < 164; ++attacker) {
+    ChargeUntilRefused(budget, RequesterId{attacker}, kStart);
+  }
+  EXPECT_LE(budget.held_bytes(), 64 * 4 * kChunk);
+  absl::Time now = kStart;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(budget.TryCharge(kAlice, kChunk, now), BudgetVerdict::kGranted) << i;
+    budget.Release(kAlice, kChunk, /*drained=*/true, now);
+    now += absl::Milliseconds(1);
+  }
+}
+
+TEST(ServingBudgetTest, ShareNeverExceedsAnEqualSplitOfTheTotal) {
+  ServingBudgetOptions options = SmallBudget();
+  options.total_bytes = 8 * kChunk;
+  ServingBudget budget(options);
+  absl::Time now = kStart;
+  for (int i = 0; i < 20; ++i) {  // Alice earns the maximum share
+    ASSERT_EQ(budget.TryCharge(kAlice, kChunk, now), BudgetVerdict::kGranted);
+    budget.Release(kAlice, kChunk, /*drained=*/true, now);
+  }
+  ASSERT_EQ(budget.TryCharge(kBob, kChunk, now), BudgetVerdict::kGranted);
+  // Two holders: Alice may hold half of the total, not all of it.
+  EXPECT_EQ(budget.ShareOf(kAlice), 4 * kChunk);
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, now), 4);
+}
+
+TEST(ServingBudgetTest, ARequesterThatDrainsNothingIsReportedStalledOnce) {
+  ServingBudget budget(SmallBudget());
+  ASSERT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kGranted);
+  ASSERT_EQ(budget.TryCharge(kBob, kChunk, kStart), BudgetVerdict::kGranted);
+  EXPECT_THAT(budget.TakeStalled(kStart + absl::Seconds(9)), IsEmpty());
+  budget.Release(kBob, kChunk / 2, /*drained=*/true, kStart + absl::Seconds(9));
+  EXPECT_THAT(budget.TakeStalled(kStart + absl::Seconds(10)), ElementsAre(kAlice));
+  EXPECT_THAT(budget.TakeStalled(kStart + absl::Seconds(11)), IsEmpty());
+  EXPECT_THAT(budget.TakeStalled(kStart + absl::Seconds(19)), ElementsAre(kBob));
+}
+
+TEST(ServingBudgetTest, ReleasingMoreThanHeldOrForAStrangerChangesNothingElse) {
+  ServingBudget budget(SmallBudget());
+  ASSERT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kGranted);
+  budget.Release(kBob, kChunk, /*drained=*/true, kStart);
+  budget.Release(kAlice, 5 * kChunk, /*drained=*/false, kStart);
+  EXPECT_EQ(budget.held_bytes(), 0);
+  EXPECT_EQ(budget.HeldBy(kAlice), 0);
+}
+
+TEST(ServingBudgetTest, IdleRequestersAreForgotten) {
+  ServingBudget budget(SmallBudget());
+  ASSERT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kGranted);
+  budget.Release(kAlice, kChunk, /*drained=*/true, kStart);
+  EXPECT_EQ(budget.tracked_requesters(), 1u);
+  budget.TakeStalled(kStart + absl::Seconds(59));
+  EXPECT_EQ(budget.tracked_requesters(), 1u);
+  budget.TakeStalled(kStart + absl::Seconds(60));
+  EXPECT_EQ(budget.tracked_requesters(), 0u);
+}
+
+TEST(ServingBudgetTest, AChunkBiggerThanAShareIsStillServedAlone) {
+  ServingBudget budget(SmallBudget());
+  EXPECT_EQ(budget.TryCharge(kAlice, 3 * kChunk, kStart), BudgetVerdict::kGranted);
+  EXPECT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kOverShare);
+}
+
+TEST(ServingBudgetTest, SharesScaleWithTheTotal) {
+  EXPECT_EQ(ServingBudgetFor(128).total_bytes, 128ll << 20);
+  EXPECT_EQ(ServingBudgetFor(128).initial_share_bytes, 1ll << 20);
+  EXPECT_EQ(ServingBudgetFor(128).max_share_bytes, 16ll << 20);
+  EXPECT_EQ(ServingBudgetFor(8).initial_share_bytes, 1ll << 20);
+  EXPECT_EQ(ServingBudgetFor(8).max_share_bytes, 2ll << 20);
+}
+
+}  // namespace
+}  // namespace pytorrent::peer
