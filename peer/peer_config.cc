@@ -41,10 +41,28 @@ absl::Status ParseUnsigned(const std::string& key, const std::string& value, uin
 }  // namespace
 
 absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
+  // inih reads a C string: a NUL byte would silently hide the rest of the
+  // file (found by //tests/fuzz:config_file_fuzz).
+  if (text.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError("config contains a NUL byte; it must be plain text");
+  }
   INIReader reader(text.data(), text.size());
   if (reader.ParseError() != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("config does not parse (line ", reader.ParseError(), ")"));
+  }
+  // INIReader joins the values of a repeated key with a line break, which
+  // would pass as one value (a host name with a newline in it; found by
+  // //tests/fuzz:config_file_fuzz).
+  for (const char* key :
+       {"tracker_host", "tracker_port", "username", "chunk_listen", "chunk_size_kib",
+        "announce_interval_s", "serve_budget_mib", "reseed", "admin_socket", "admin_tcp",
+        "admin_tls_cert", "admin_tls_key", "admin_token_file"}) {
+    for (const char* section : {"", "peer"}) {
+      if (reader.Get(section, key, "").find('\n') != std::string::npos) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " is set more than once"));
+      }
+    }
   }
   PeerConfig config;
   std::string value;
@@ -139,13 +157,25 @@ absl::StatusOr<std::string> UpdatePeerConfigText(
   if (lines.empty()) lines.emplace_back(kConfigHeader.substr(0, kConfigHeader.size() - 1));
   std::vector<bool> seen(updates.size(), false);
   size_t first_section = lines.size();
+  // Only keys ParsePeerConfig reads count: before any section or in [peer].
+  // A key met only in another section is added at the top instead (found by
+  // //tests/fuzz:config_file_fuzz: such an edit was saved but never read).
+  bool in_read_section = true;
   for (size_t i = 0; i < lines.size(); ++i) {
     absl::string_view line = absl::StripAsciiWhitespace(lines[i]);
     if (line.empty() || line[0] == '#' || line[0] == ';') continue;
     if (line[0] == '[') {
       first_section = std::min(first_section, i);
+      const size_t close = line.find(']');
+      // inih reads "[]" as the unnamed section.
+      const std::string name =
+          close == absl::string_view::npos
+              ? std::string("?")
+              : absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(1, close - 1)));
+      in_read_section = name.empty() || name == "peer";
       continue;
     }
+    if (!in_read_section) continue;
     size_t delimiter = line.find_first_of("=:");
     if (delimiter == absl::string_view::npos) continue;
     std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, delimiter)));
@@ -162,7 +192,19 @@ absl::StatusOr<std::string> UpdatePeerConfigText(
   }
   lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(first_section), added.begin(),
                added.end());
-  return absl::StrCat(absl::StrJoin(lines, "\n"), "\n");
+  std::string out = absl::StrCat(absl::StrJoin(lines, "\n"), "\n");
+  // Never save an edit that would not be read back (inih has quirks a line
+  // editor cannot see, e.g. an indented line continues the previous value).
+  INIReader check(out.data(), out.size());
+  for (const auto& [key, value] : updates) {
+    std::string read;
+    if (check.ParseError() != 0 || !Lookup(check, key, read) || read != value) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot set ", key, " in this config file without changing how it reads; ",
+                       "edit it by hand"));
+    }
+  }
+  return out;
 }
 
 std::string FormatPeerConfig(const PeerConfig& config) {

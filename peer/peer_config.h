@@ -71,11 +71,14 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text);
 std::string FormatPeerConfig(const PeerConfig& config);
 
 // A config file's text with each (key, value) of `updates` set: every line
-// of that key (in any section) gets the new value in place; a key not in
-// the file is added before the first section. Comments, other keys and
-// their order stay as they were, so settings that came from flags are
-// never written into the file. INVALID_ARGUMENT for a value with a line
-// break or NUL. `text` empty: a fresh file with the usual header.
+// of that key in the sections ParsePeerConfig reads (none, "[]" or [peer])
+// gets the new value in place; a key not there is added before the first
+// section. Comments, other keys and their order stay as they were, so
+// settings that came from flags are never written into the file.
+// INVALID_ARGUMENT for a value with a line break or NUL;
+// FAILED_PRECONDITION if the edited text would not read back the new values
+// (e.g. an indented line after the added key continues its value).
+// `text` empty: a fresh file with the usual header.
 absl::StatusOr<std::string> UpdatePeerConfigText(
     std::string_view text, const std::vector<std::pair<std::string, std::string>>& updates);
 

@@ -36,6 +36,28 @@ TEST(PeerConfigTest, TrackerHostTakesIpv6WithOrWithoutBrackets) {
   }
 }
 
+TEST(PeerConfigTest, ANulByteIsRefusedNotAnEndOfFile) {
+  // inih stops at a NUL: the username after it would have been ignored.
+  const std::string text("# header\0\nusername=alice\n", 25);
+  absl::StatusOr<PeerConfig> config = ParsePeerConfig(text);
+  EXPECT_TRUE(absl::IsInvalidArgument(config.status())) << config.status();
+}
+
+TEST(PeerConfigTest, ARepeatedKeyIsRefused) {
+  // INIReader would join the two values with a line break.
+  absl::StatusOr<PeerConfig> config = ParsePeerConfig("tracker_host=a\ntracker_host=b\n");
+  EXPECT_TRUE(absl::IsInvalidArgument(config.status())) << config.status();
+}
+
+TEST(PeerConfigTest, ServeBudgetKey) {
+  absl::StatusOr<PeerConfig> config = ParsePeerConfig("serve_budget_mib=64\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->serve_budget_mib, 64u);
+  EXPECT_NE(FormatPeerConfig(*config).find("serve_budget_mib=64"), std::string::npos);
+  EXPECT_EQ(FormatPeerConfig(PeerConfig{}).find("serve_budget_mib"), std::string::npos);
+  EXPECT_FALSE(ParsePeerConfig("serve_budget_mib=1\n").ok());
+}
+
 TEST(PeerConfigTest, ParsesEveryKey) {
   absl::StatusOr<PeerConfig> c = ParsePeerConfig(
       "tracker_host=10.0.0.1\ntracker_port=7000\nusername=alice\n"
@@ -130,6 +152,20 @@ TEST(PeerConfigTest, UpdateReachesSectionsAndAddsBeforeTheFirst) {
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   EXPECT_EQ(parsed->username, "new");
   EXPECT_EQ(parsed->tracker_port, 9);
+}
+
+TEST(PeerConfigTest, UpdateLeavesOtherSectionsAloneAndAddsWhatIsRead) {
+  absl::StatusOr<std::string> after =
+      UpdatePeerConfigText("tracker_port=7000\n[other]\nusername=ignored\n", {{"username", "new"}});
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, "tracker_port=7000\nusername=new\n[other]\nusername=ignored\n");
+  EXPECT_EQ(ParsePeerConfig(*after)->username, "new");
+}
+
+TEST(PeerConfigTest, AnUpdateThatWouldNotReadBackIsRefused) {
+  // The added key would swallow the indented header as a continuation line.
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      UpdatePeerConfigText(" [peer]\n", {{"username", "new"}}).status()));
 }
 
 TEST(PeerConfigTest, UpdateOfNothingStartsAFileAndRefusesLineBreaks) {
