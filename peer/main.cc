@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <random>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -22,6 +23,8 @@
 #include "common/sha256.h"
 #include "peer/chunk_listen.h"
 #include "peer/content/chunk_digest.h"
+#include "peer/home_lock.h"
+#include "peer/node_identity.h"
 #include "peer/peer_config.h"
 #include "peer/peer_node.h"
 #include "peer/storage/atomic_file.h"
@@ -37,14 +40,19 @@ int Fail(const std::string& message) {
   return 2;
 }
 
-// True if a SIGINT/SIGTERM is pending (they are blocked in every thread).
+// True once a SIGINT/SIGTERM has arrived (they are blocked in every thread
+// and taken here). Remembered: the one signal that ends a --download wait
+// also ends --keep-running and every later wait.
 bool SignalPending(absl::Duration wait) {
+  static bool received = false;
+  if (received) return true;
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   timespec ts = absl::ToTimespec(wait);
-  return sigtimedwait(&set, nullptr, &ts) > 0;
+  received = sigtimedwait(&set, nullptr, &ts) > 0;
+  return received;
 }
 
 const char* StateName(pytorrent::v1::DownloadState state) {
@@ -147,6 +155,16 @@ int main(int argc, char** argv) {
   uint64_t fault_throttle_kib_s = 0;
   int request_timeout_ms = 0;
   CLI::App app{"PyTorrent peer node: shares user/shared_files, downloads into user/downloads"};
+  app.footer(
+      "Stopping: one SIGTERM or SIGINT stops every mode (also --download with --keep-running)\n"
+      "within a few seconds; leaving the tracker is given at most 1 s.\n"
+      "Exit codes:\n"
+      "  0    stopped by a signal or Disconnect, or --download completed and verified\n"
+      "  1    --download did not complete (failed, cancelled, interrupted), or another\n"
+      "       node already runs on this home\n"
+      "  2    start-up error (config, folders, chunk endpoint, admin server), one line on "
+      "stderr\n"
+      "  100+ the command line did not parse (CLI11's codes)");
   app.add_option("--home", home, "Home folder (default $HOME/.pytorrent/node)");
   app.add_option("--tracker", tracker,
                  "Tracker HOST:PORT, an IPv6 host in brackets: [2001:db8::1]:6969 "
@@ -206,6 +224,23 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(home + "/config", ec);
   if (ec) return Fail(absl::StrCat("cannot create ", home, "/config: ", ec.message()));
+  std::filesystem::create_directories(home + "/state", ec);
+  if (ec) return Fail(absl::StrCat("cannot create ", home, "/state: ", ec.message()));
+  // One node per home, held until exit (the kernel releases it on any death).
+  absl::StatusOr<pytorrent::peer::HomeLock> home_lock =
+      pytorrent::peer::HomeLock::Acquire(home + "/state/node.lock");
+  if (!home_lock.ok()) {
+    std::cerr << "peer: " << home_lock.status().message() << "\n";
+    return absl::IsFailedPrecondition(home_lock.status()) ? 1 : 2;
+  }
+  // The same peer id and key on every start: the tracker then takes a
+  // restarted node's announce as a refresh of its own registration.
+  absl::StatusOr<pytorrent::peer::NodeIdentity> identity =
+      pytorrent::peer::LoadOrCreateNodeIdentity(home + "/state/identity", [] {
+        std::random_device device;
+        return (uint64_t{device()} << 32) | device();
+      });
+  if (!identity.ok()) return Fail(std::string(identity.status().message()));
   bool explicit_config = !config_path.empty();
   if (!explicit_config) config_path = home + "/config/config.txt";
   PeerConfig config;
@@ -280,6 +315,8 @@ int main(int argc, char** argv) {
     next.port = port;
     return pytorrent::peer::TrackerClient::Create(next);
   };
+  options.peer_id = identity->peer_id;
+  options.peer_key = identity->peer_key;
   options.fault_corrupt_chunks = fault_corrupt;
   options.fault_throttle_bytes_per_s = fault_throttle_kib_s * 1024;
   if (request_timeout_ms > 0) {
@@ -335,9 +372,8 @@ int main(int argc, char** argv) {
       home + "/state/counters.json",
       absl::StrCat("{\"chunks_served\":", served.chunks_served, ",\"bytes_served\":",
                    served.bytes_served, ",\"manifests_served\":", served.manifests_served,
-                   ",\"malformed_frames\":", served.malformed_frames,
-                   ",\"rejects_sent\":", served.rejects_sent,
-                   ",\"requests_throttled\":", served.requests_throttled,
+                   ",\"malformed_frames\":", served.malformed_frames, ",\"rejects_sent\":",
+                   served.rejects_sent, ",\"requests_throttled\":", served.requests_throttled,
                    ",\"requesters_dropped\":", served.requesters_dropped,
                    ",\"serving_peak_bytes\":", served.budget_peak_bytes, "}\n"));
   return code;

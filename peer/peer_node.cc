@@ -127,7 +127,7 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
     if (ec) return absl::InternalError(absl::StrCat("create ", dir, ": ", ec.message()));
   }
   n.peer_id_ = n.options_.peer_id != 0 ? n.options_.peer_id : RandomU64();
-  n.peer_key_ = RandomU64();
+  n.peer_key_ = n.options_.peer_key != 0 ? n.options_.peer_key : RandomU64();
   n.username_ = n.options_.config.username;
   if (n.username_.empty()) {
     // Not configured: GetStatus reports "" (so the CLI asks for a name) while

@@ -84,8 +84,9 @@ struct PeerNodeOptions {
   uint64_t fault_throttle_bytes_per_s = 0;
   // Resume downloads whose resume state is in state/ at start.
   bool auto_resume = true;
-  // 0: random.
+  // 0: random. main.cc passes the ones kept in state/identity.
   uint64_t peer_id = 0;
+  uint64_t peer_key = 0;
 };
 
 class PeerNode final : public PeerControl, private DownloadHost {

@@ -24,6 +24,8 @@ constexpr size_t kReceiveBytes = 2048;
 // Re-connects one call may make when the tracker rejects the id (it
 // restarted with a new secret, or the id expired on its clock).
 constexpr int kMaxReconnects = 2;
+// How long Leave may take in all (see TrackerClient::Leave).
+constexpr absl::Duration kLeaveDeadline = absl::Seconds(1);
 
 absl::Status StatusFromTrackerError(const v1::TrackerError& error) {
   const std::string message =
@@ -67,7 +69,9 @@ class UdpTrackerClient final : public TrackerClient {
     v1::TrackerRequest req;
     req.mutable_leave()->set_peer_id(peer_id);
     req.mutable_leave()->set_peer_key(peer_key);
-    return Call(req, v1::TrackerResponse::kLeave).status();
+    // Best effort (the tracker expires us anyway), so it never holds up a
+    // shutdown for the whole retry ladder.
+    return Call(req, v1::TrackerResponse::kLeave, absl::Now() + kLeaveDeadline).status();
   }
 
   absl::StatusOr<v1::ListPeersResponse> ListPeers(const v1::ListPeersRequest& request) override {
@@ -116,11 +120,15 @@ class UdpTrackerClient final : public TrackerClient {
  private:
   // Sends `request` with a valid connection id (connecting first if needed)
   // and returns the reply of kind `want`, or the mapped error.
+  // `deadline` bounds the whole call (connect, retries); DEADLINE_EXCEEDED
+  // when it passes without an answer.
   absl::StatusOr<v1::TrackerResponse> Call(v1::TrackerRequest& request,
-                                           v1::TrackerResponse::BodyCase want) {
+                                           v1::TrackerResponse::BodyCase want,
+                                           absl::Time deadline = absl::InfiniteFuture()) {
     // std::mutex rather than absl::Mutex: Debian's abseil is not built with
     // TSAN instrumentation, so sanitizer runs would report false races.
     std::lock_guard<std::mutex> lock(mu_);
+    call_deadline_ = deadline;
     for (int reconnects = 0;; ++reconnects) {
       if (connection_id_ == 0 || absl::Now() >= id_expiry_) {
         if (absl::Status s = ConnectLocked(); !s.ok()) return s;
@@ -178,7 +186,8 @@ class UdpTrackerClient final : public TrackerClient {
       if (send(fd_, bytes.data(), bytes.size(), 0) < 0 && errno != ECONNREFUSED) {
         return absl::UnavailableError(absl::StrCat("send to tracker: ", std::strerror(errno)));
       }
-      const absl::Time deadline = absl::Now() + timeout;
+      if (absl::Now() >= call_deadline_) break;
+      const absl::Time deadline = std::min(absl::Now() + timeout, call_deadline_);
       for (;;) {
         const absl::Duration left = deadline - absl::Now();
         if (left <= absl::ZeroDuration()) break;
@@ -196,6 +205,11 @@ class UdpTrackerClient final : public TrackerClient {
         return reply;
       }
     }
+    if (absl::Now() >= call_deadline_) {
+      return absl::DeadlineExceededError(absl::StrCat("no answer from the tracker at ",
+                                                      options_.host, ":", options_.port,
+                                                      " before the call's deadline"));
+    }
     return absl::UnavailableError(absl::StrCat("no answer from the tracker at ", options_.host, ":",
                                                options_.port, " after ", options_.max_retries + 1,
                                                " attempts"));
@@ -207,6 +221,8 @@ class UdpTrackerClient final : public TrackerClient {
   std::mt19937_64 rng_;
   uint64_t connection_id_ = 0;
   absl::Time id_expiry_;
+  // The current call's deadline (InfiniteFuture: the retry ladder only).
+  absl::Time call_deadline_ = absl::InfiniteFuture();
 };
 
 }  // namespace

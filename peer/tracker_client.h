@@ -57,6 +57,9 @@ class TrackerClient {
   // (AnnounceResponse.peers and .file), as a BEP 15 announce does: one
   // datagram instead of an announce plus a GetFilePeers.
   virtual absl::StatusOr<v1::AnnounceResponse> Announce(const v1::AnnounceRequest& request) = 0;
+  // Unregisters the peer. Best effort with a short deadline (1 s in all for
+  // the real client; DEADLINE_EXCEEDED after it), since it runs on shutdown
+  // and the tracker expires silent peers anyway.
   virtual absl::Status Leave(uint64_t peer_id, uint64_t peer_key) = 0;
   virtual absl::StatusOr<v1::ListPeersResponse> ListPeers(const v1::ListPeersRequest& request) = 0;
   virtual absl::StatusOr<v1::SearchFilesResponse> SearchFiles(

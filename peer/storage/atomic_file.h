@@ -9,6 +9,8 @@
 // Thread-safe (no shared state); concurrent writers of one path race benignly
 // (each rename is atomic; the last one wins).
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,10 +21,12 @@
 namespace pytorrent::peer {
 
 // Writes `contents` to a unique temporary file next to `path`, fsyncs it,
-// renames it over `path` and fsyncs the folder. After a crash, `path` holds
+// renames it over `path` and fsyncs the folder; the file is created with
+// `mode` (before the umask). After a crash, `path` holds
 // either the old or the new contents, never a mix. INTERNAL / PERMISSION_DENIED
 // / NOT_FOUND on I/O errors (the temporary file is removed).
-absl::Status WriteFileAtomically(const std::string& path, std::string_view contents);
+absl::Status WriteFileAtomically(const std::string& path, std::string_view contents,
+                                 mode_t mode = 0644);
 
 // Reads a whole file of at most `max_bytes`. NOT_FOUND if absent,
 // RESOURCE_EXHAUSTED if larger than `max_bytes`, INTERNAL on I/O errors.
