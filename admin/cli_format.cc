@@ -264,13 +264,20 @@ std::string FormatSearchResults(const v1::SearchFilesResponse& files, bool numbe
 
 std::string FormatDownloads(const v1::ListDownloadsResponse& downloads) {
   if (downloads.downloads().empty()) return "no downloads\n";
+  // A REASON column appears when a download failed: the table alone says why.
+  bool any_failed = false;
+  for (const v1::DownloadProgress& d : downloads.downloads()) {
+    any_failed = any_failed || d.state() == v1::DOWNLOAD_STATE_FAILED;
+  }
   std::vector<std::vector<std::string>> rows = {
       {"ID", "NAME", "STATE", "DONE", "SIZE", "RATE", "ETA", "SEEDERS"}};
+  if (any_failed) rows[0].push_back("REASON");
   for (const v1::DownloadProgress& d : downloads.downloads()) {
-    // A finished download shows its average rate (it has no current one).
-    const bool finished = d.state() == v1::DOWNLOAD_STATE_COMPLETED ||
-                          d.state() == v1::DOWNLOAD_STATE_FAILED ||
-                          d.state() == v1::DOWNLOAD_STATE_CANCELLED;
+    const bool failed = d.state() == v1::DOWNLOAD_STATE_FAILED;
+    // A completed or cancelled download shows its average rate (it has no
+    // current one); a failed one shows none (a rate would read as progress).
+    const bool finished =
+        d.state() == v1::DOWNLOAD_STATE_COMPLETED || d.state() == v1::DOWNLOAD_STATE_CANCELLED;
     const uint64_t rate = finished && d.elapsed_ms() > 0
                               ? d.bytes_received() * 1000 / d.elapsed_ms()
                               : d.rate_bytes_per_s();
@@ -279,11 +286,17 @@ std::string FormatDownloads(const v1::ListDownloadsResponse& downloads) {
                     d.size_bytes() == 0 && d.state() != v1::DOWNLOAD_STATE_COMPLETED
                         ? std::string("--")
                         : FormatPercent(d.bytes_done(), d.size_bytes()),
-                    FormatBytes(d.size_bytes()), FormatRate(rate), FormatEta(d.eta_seconds()),
-                    absl::StrCat(d.seeders())});
+                    FormatBytes(d.size_bytes()), failed ? "-" : FormatRate(rate),
+                    failed ? "-" : FormatEta(d.eta_seconds()), absl::StrCat(d.seeders())});
+    if (any_failed) {
+      rows.back().push_back(failed ? (d.error().empty() ? "no reason given" : Sanitized(d.error()))
+                                   : "");
+    }
   }
-  std::string out = RenderTable(rows, {Align::kRight, Align::kLeft, Align::kLeft, Align::kRight,
-                                       Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  std::vector<Align> align = {Align::kRight, Align::kLeft,  Align::kLeft,  Align::kRight,
+                              Align::kRight, Align::kRight, Align::kRight, Align::kRight};
+  if (any_failed) align.push_back(Align::kLeft);
+  std::string out = RenderTable(rows, align);
   for (const v1::DownloadProgress& d : downloads.downloads()) {
     if (d.waiting_reason().empty()) continue;
     absl::StrAppend(&out, "\n", d.download_id(), " ", Sanitized(d.name()),

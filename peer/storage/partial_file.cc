@@ -7,10 +7,12 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/names.h"
+#include "peer/storage/disk_space.h"
 #include "peer/storage/errno_status.h"
 
 namespace pytorrent::peer {
@@ -29,12 +31,30 @@ absl::StatusOr<std::unique_ptr<PartialFile>> PartialFile::Open(const std::string
   }
   fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoStatus(errno, absl::StrCat("create ", path));
+  auto fail = [&](absl::Status status) {
+    ::close(fd);
+    ::unlink(path.c_str());
+    return status;
+  };
   if (size_bytes > 0) {
-    int error = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
-    if (error != 0 && ::ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
-      ::close(fd);
-      ::unlink(path.c_str());
-      return ErrnoStatus(error, absl::StrCat("preallocate ", path));
+    // Checked after O_TRUNC freed any older file at this path.
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    absl::StatusOr<uint64_t> free_bytes = FreeBytesAt(dir.empty() ? "." : dir);
+    if (free_bytes.ok()) {
+      if (absl::Status s = CheckFreeSpace(size_bytes, *free_bytes, dir); !s.ok()) return fail(s);
+    }
+    // Real blocks up front, so a full disk fails here and not halfway. Only
+    // a file system that cannot preallocate at all gets a sparse file.
+    const int error = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
+    if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
+      return fail(CheckFreeSpace(size_bytes, FreeBytesAt(dir).value_or(0), dir));
+    }
+    if (error == EOPNOTSUPP || error == EINVAL || error == ENOSYS) {
+      if (::ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {
+        return fail(ErrnoStatus(errno, absl::StrCat("size ", path)));
+      }
+    } else if (error != 0) {
+      return fail(ErrnoStatus(error, absl::StrCat("preallocate ", path)));
     }
   }
   return std::unique_ptr<PartialFile>(new PartialFile(fd, path, size_bytes, false));

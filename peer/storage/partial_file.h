@@ -32,8 +32,11 @@ class PartialFile {
 
   // Opens `path` if it exists with exactly `size_bytes` (reused() is then
   // true), else creates it (replacing a file of another size) and
-  // preallocates it with posix_fallocate. INTERNAL / PERMISSION_DENIED /
-  // RESOURCE_EXHAUSTED (no space) on failure.
+  // preallocates it with posix_fallocate (real blocks; a sparse file only
+  // where the file system cannot preallocate). RESOURCE_EXHAUSTED naming
+  // what is needed and what is free if the space is not there (checked
+  // before, and again if preallocation runs out); INTERNAL /
+  // PERMISSION_DENIED on other failures.
   static absl::StatusOr<std::unique_ptr<PartialFile>> Open(const std::string& path,
                                                            uint64_t size_bytes);
 

@@ -142,6 +142,33 @@ TEST(CliFormatTest, EmptyListsSaySo) {
   EXPECT_EQ(FormatSearchResults({}, true), "no files on the network match\n");
 }
 
+TEST(CliFormatTest, AFailedDownloadShowsItsReasonAndNoRate) {
+  v1::ListDownloadsResponse downloads;
+  v1::DownloadProgress* ok = downloads.add_downloads();
+  ok->set_download_id(1);
+  ok->set_name("a.bin");
+  ok->set_state(v1::DOWNLOAD_STATE_DOWNLOADING);
+  ok->set_rate_bytes_per_s(2'000'000);
+  v1::DownloadProgress* failed = downloads.add_downloads();
+  failed->set_download_id(2);
+  failed->set_name("b.bin");
+  failed->set_state(v1::DOWNLOAD_STATE_FAILED);
+  failed->set_size_bytes(100);
+  failed->set_bytes_done(62);
+  failed->set_rate_bytes_per_s(425'320'000);  // stale: the last rate before it failed
+  failed->set_bytes_received(62);
+  failed->set_elapsed_ms(1);
+  failed->set_error("not enough disk space in /h/state: needs 64.0 MiB, 40.0 MiB free");
+  const std::string table = FormatDownloads(downloads);
+  EXPECT_NE(table.find("REASON"), std::string::npos) << table;
+  EXPECT_NE(table.find("needs 64.0 MiB, 40.0 MiB free"), std::string::npos) << table;
+  EXPECT_EQ(table.find("425"), std::string::npos) << table;
+  EXPECT_NE(table.find("2.00 MB/s"), std::string::npos) << table;
+  // Without a failure there is no REASON column.
+  downloads.mutable_downloads()->RemoveLast();
+  EXPECT_EQ(FormatDownloads(downloads).find("REASON"), std::string::npos);
+}
+
 TEST(CliFormatTest, DownloadResults) {
   v1::DownloadProgress p;
   p.set_name("a.bin");
