@@ -190,6 +190,8 @@ void ZmqSeeder::SendReject(const std::string& identity, v1::RejectReason reason,
 
 void ZmqSeeder::OnReadable(absl::Time now) {
   now_ = now;
+  // Requests are judged against what requesters have drained up to now.
+  ApplyDrained(now);
   for (int i = 0; i < kBatch; ++i) {
     zmq::message_t frames[kMaxFramesPerMessage + 1];
     size_t count = 0;
@@ -487,10 +489,15 @@ bool ZmqSeeder::ChargeChunk(const std::string& identity, const std::string& root
   return false;
 }
 
-void ZmqSeeder::SettleBudget(absl::Time now) {
+void ZmqSeeder::ApplyDrained(absl::Time now) {
   for (const auto& [requester, bytes] : drained_->Take()) {
     budget_.Release(requester, bytes, /*drained=*/true, now);
   }
+  counters_.budget_held_bytes = static_cast<uint64_t>(budget_.held_bytes());
+}
+
+void ZmqSeeder::SettleBudget(absl::Time now) {
+  ApplyDrained(now);
   for (RequesterId stalled : budget_.TakeStalled(now)) DropStalled(stalled);
   if (now - last_forget_sweep_ >= kForgetSweep) {
     last_forget_sweep_ = now;

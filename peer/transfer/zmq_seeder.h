@@ -169,7 +169,9 @@ class ZmqSeeder {
   // Charges a chunk to the budget; false (NO_CREDIT sent) if refused.
   bool ChargeChunk(const std::string& identity, const std::string& root_bytes, uint32_t chunk,
                    uint32_t length);
-  // Applies what ZeroMQ freed, then shuts down stalled requesters.
+  // Applies the chunk bytes ZeroMQ has freed since the last call.
+  void ApplyDrained(absl::Time now);
+  // ApplyDrained, then shuts down stalled requesters.
   void SettleBudget(absl::Time now);
   void DropStalled(RequesterId id);
   void SendHeader(const std::string& identity, const v1::PeerMessage& message);

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/sha256.h"
 #include "gtest/gtest.h"
 #include "peer/tracker_client.h"
 #include "tests/integration/peer_process.h"
