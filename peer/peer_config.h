@@ -52,7 +52,7 @@ struct PeerConfig {
   uint32_t chunk_size_kib = 256;
   uint32_t announce_interval_s = 60;
   // Memory for chunk replies being served, all requesters together
-  // (peer/serving_budget.h); requests beyond it get NO_CREDIT.
+  // (peer/transfer/serving_budget.h); requests beyond it get NO_CREDIT.
   uint32_t serve_budget_mib = 128;
   bool reseed = true;
   // Empty: HOME/state/admin.sock.
