@@ -544,7 +544,10 @@ v1::DownloadProgress Download::Progress(absl::Time now) const {
     if (s.have_bitfield) ++seeders;
     DescribeSession(s, now, *p.add_peers());
   }
-  for (const auto& [endpoint, g] : gone_) {
+  for (const auto& entry : gone_) {
+    // Not a structured binding: clang 14 cannot capture those in a lambda.
+    const std::string& endpoint = entry.first;
+    const Gone& g = entry.second;
     if (sessions_.end() != std::find_if(sessions_.begin(), sessions_.end(), [&](const auto& kv) {
           return kv.second.endpoint == endpoint;
         })) {

@@ -54,7 +54,7 @@ void DecodeChecked(std::string_view entry, const ManifestKey& key) {
   if (!manifest.has_value()) return;
   if (manifest->size_bytes != key.size_bytes) __builtin_trap();
   if (manifest->chunk_count() !=
-      pytorrent::peer::ChunkCountFor(manifest->size_bytes, manifest->chunk_size_bytes)) {
+      pytorrent::ChunkCountFor(manifest->size_bytes, manifest->chunk_size_bytes)) {
     __builtin_trap();
   }
   std::optional<Manifest> again =
