@@ -304,6 +304,21 @@ class DownloadTest : public ::testing::Test {
     return RunUntil(d, [&] { return d.finished(); });
   }
 
+  // A download started and told of every peer in the swarm.
+  std::unique_ptr<Download> StartWithSwarm() {
+    auto d = NewDownload();
+    d->Start(clock_.Now());
+    d->OnPeers(swarm_->Peers(), clock_.Now());
+    return d;
+  }
+
+  // Runs `d` to its end: COMPLETED, and the published file is the source.
+  void ExpectCompletedIntact(Download& d) {
+    ASSERT_TRUE(Finished(d));
+    EXPECT_EQ(d.state(), v1::DOWNLOAD_STATE_COMPLETED) << host_.last.error();
+    EXPECT_EQ(Published(), data_);
+  }
+
   void DrainBackground() {
     const absl::Time deadline = absl::Now() + absl::Seconds(20);
     while (background_.pending() > 0 && absl::Now() < deadline) {
@@ -386,12 +401,8 @@ TEST_F(DownloadTest, CorruptSeederIsBannedAndTheFileStillVerifies) {
   MakeFile(30);
   swarm_->Add("fake://good", Behaviour::kGood);
   swarm_->Add("fake://evil", Behaviour::kCorrupt);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
-  ASSERT_TRUE(Finished(*d));
-  EXPECT_EQ(d->state(), v1::DOWNLOAD_STATE_COMPLETED) << host_.last.error();
-  EXPECT_EQ(Published(), data_);
+  auto d = StartWithSwarm();
+  ExpectCompletedIntact(*d);
   EXPECT_GE(d->counters().chunks_corrupt, 3u);
   bool evil_banned = false;
   for (const v1::PeerContribution& p : host_.last.peers()) {
@@ -405,14 +416,10 @@ TEST_F(DownloadTest, SilentAndVanishingPeersAreDroppedAndOthersFinish) {
   swarm_->Add("fake://good", Behaviour::kGood);
   swarm_->Add("fake://silent", Behaviour::kSilent);
   swarm_->Add("fake://gone", Behaviour::kGood);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
+  auto d = StartWithSwarm();
   // "gone" answers the handshake, then vanishes before any chunk arrives.
   swarm_->Vanish("fake://gone");
-  ASSERT_TRUE(Finished(*d));
-  EXPECT_EQ(d->state(), v1::DOWNLOAD_STATE_COMPLETED) << host_.last.error();
-  EXPECT_EQ(Published(), data_);
+  ExpectCompletedIntact(*d);
   EXPECT_EQ(swarm_->seeder("fake://silent").chunks_sent, 0u);
 }
 
@@ -423,9 +430,7 @@ TEST_F(DownloadTest, SilentAndVanishingPeersAreDroppedAndOthersFinish) {
 TEST_F(DownloadTest, SeederWithoutBitfieldIsReportedNotWaitedOn) {
   MakeFile(6);
   swarm_->Add("fake://nobits", Behaviour::kNoBitfield);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
+  auto d = StartWithSwarm();
   const absl::Time start = clock_.Now();
   ASSERT_TRUE(RunUntil(
       *d, [&] { return host_.last.error().find("sent no Bitfield") != std::string::npos; }));
@@ -437,9 +442,7 @@ TEST_F(DownloadTest, SeederWithoutBitfieldIsReportedNotWaitedOn) {
 
   swarm_->Add("fake://good", Behaviour::kGood);
   d->OnPeers(swarm_->Peers(), clock_.Now());
-  ASSERT_TRUE(Finished(*d));
-  EXPECT_EQ(d->state(), v1::DOWNLOAD_STATE_COMPLETED) << host_.last.error();
-  EXPECT_EQ(Published(), data_);
+  ExpectCompletedIntact(*d);
   EXPECT_EQ(swarm_->seeder("fake://nobits").chunks_sent, 0u);
 }
 
@@ -447,12 +450,8 @@ TEST_F(DownloadTest, LiarsAndDuplicatesChangeNothing) {
   MakeFile(20);
   swarm_->Add("fake://liar", Behaviour::kLiar);
   swarm_->Add("fake://twice", Behaviour::kDuplicate);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
-  ASSERT_TRUE(Finished(*d));
-  EXPECT_EQ(d->state(), v1::DOWNLOAD_STATE_COMPLETED) << host_.last.error();
-  EXPECT_EQ(Published(), data_);
+  auto d = StartWithSwarm();
+  ExpectCompletedIntact(*d);
   EXPECT_EQ(d->counters().chunks_fetched, 20u);
   EXPECT_GE(d->counters().chunks_duplicate, 1u);
 }
@@ -467,12 +466,8 @@ TEST_F(DownloadTest, ResumesAPartialFileAndRepairsAChunkDamagedAfterACrash) {
   host_ = RecordingHost();
   swarm_ = std::make_unique<Swarm>(data_, manifest_);
   swarm_->Add("fake://a", Behaviour::kGood);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
-  ASSERT_TRUE(Finished(*d));
-  EXPECT_EQ(d->state(), v1::DOWNLOAD_STATE_COMPLETED) << host_.last.error();
-  EXPECT_EQ(Published(), data_);
+  auto d = StartWithSwarm();
+  ExpectCompletedIntact(*d);
   // Only the damaged chunk and the ones never fetched came again.
   EXPECT_EQ(d->counters().chunks_repaired, 1u);
   EXPECT_GE(d->counters().chunks_resumed, first.size() - 1);
@@ -492,12 +487,8 @@ TEST_F(DownloadTest, DamageTheResumeCheckMissesIsFoundAtTheEndAndRefetched) {
   host_ = RecordingHost();
   swarm_ = std::make_unique<Swarm>(data_, manifest_);
   swarm_->Add("fake://a", Behaviour::kGood);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
-  ASSERT_TRUE(Finished(*d));
-  EXPECT_EQ(d->state(), v1::DOWNLOAD_STATE_COMPLETED) << host_.last.error();
-  EXPECT_EQ(Published(), data_);
+  auto d = StartWithSwarm();
+  ExpectCompletedIntact(*d);
   EXPECT_EQ(d->counters().chunks_repaired, 1u);
   // Everything else stayed: one chunk more than the resume left to fetch.
   EXPECT_EQ(d->counters().chunks_fetched, 40u - d->counters().chunks_resumed + 1);
@@ -519,9 +510,7 @@ TEST_F(DownloadTest, ExistingDestinationFailsWithoutOverwrite) {
 TEST_F(DownloadTest, CancelDeletesThePartialFile) {
   MakeFile(30);
   swarm_->Add("fake://slow", Behaviour::kSilent);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
+  auto d = StartWithSwarm();
   const std::string part = home_ + "/state/" + ToHex(manifest_.root) + ".part";
   ASSERT_TRUE(RunUntil(*d, [&] { return host_.servable; }));
   ASSERT_EQ(::access(part.c_str(), F_OK), 0);
@@ -566,9 +555,7 @@ TEST_F(DownloadTest, UnreachablePeersAreNamedAndTheDownloadGivesUpWithTheReason)
 TEST_F(DownloadTest, ConnectedPeersSayNothingIsWaiting) {
   MakeFile(40);
   swarm_->Add("fake://a", Behaviour::kGood);
-  auto d = NewDownload();
-  d->Start(clock_.Now());
-  d->OnPeers(swarm_->Peers(), clock_.Now());
+  auto d = StartWithSwarm();
   ASSERT_TRUE(RunUntil(*d, [&] { return host_.stored.size() >= 4; }));
   EXPECT_EQ(host_.last.waiting_reason(), "");
   ASSERT_GE(host_.last.peers_size(), 1);
