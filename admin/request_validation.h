@@ -18,7 +18,6 @@ inline constexpr size_t kMaxPageTokenBytes = 256;
 inline constexpr uint32_t kMaxPageSize = 1000;
 inline constexpr size_t kMaxSearchQueryBytes = 255;
 inline constexpr size_t kMaxPathBytes = 4096;
-inline constexpr size_t kMaxHostBytes = 253;
 inline constexpr uint32_t kMaxWatchIntervalMs = 60'000;
 
 // `field` must be exactly 32 bytes (a SHA-256 root hash).

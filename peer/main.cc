@@ -35,9 +35,14 @@ namespace {
 using pytorrent::peer::PeerConfig;
 using pytorrent::peer::PeerNode;
 
+// A start-up failure: one line naming the problem, exit code 1.
 int Fail(const std::string& message) {
-  std::cerr << "peer: " << message << "\n";
-  return 2;
+  std::string line = message;
+  for (char& c : line) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::cerr << "peer: " << line << "\n";
+  return 1;
 }
 
 // True once a SIGINT/SIGTERM has arrived (they are blocked in every thread
@@ -210,7 +215,12 @@ int main(int argc, char** argv) {
                "TEST ONLY: corrupt every chunk this node serves");
   app.add_option("--fault-throttle-kib-s", fault_throttle_kib_s,
                  "TEST ONLY: serve at most this many KiB/s");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and exits 0; a bad flag is a start-up failure (exit 1).
+    return app.exit(e) == 0 ? 0 : 1;
+  }
   if (chunk_hash_engine == "openssl") {
     pytorrent::peer::ChunkDigester::SetProcessDefault(
         pytorrent::peer::ChunkDigester::Engine::kOpenSsl);
@@ -250,7 +260,7 @@ int main(int argc, char** argv) {
     if (!parsed.ok()) return Fail(absl::StrCat(config_path, ": ", parsed.status().message()));
     config = *parsed;
   } else if (explicit_config || !absl::IsNotFound(text.status())) {
-    return Fail(std::string(text.status().message()));
+    return Fail(absl::StrCat("config: ", text.status().message()));
   } else if (absl::Status s = pytorrent::peer::WriteFileAtomically(
                  config_path, pytorrent::peer::FormatPeerConfig(config));
              !s.ok()) {

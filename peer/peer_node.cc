@@ -188,8 +188,10 @@ void PeerNode::Stop() {
   if (stopped_.exchange(true)) return;
   stopping_ = true;
   cv_.notify_all();
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof(one));
+  if (wake_fd_ >= 0) {
+    uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof(one));
+  }
   if (scanner_thread_.joinable()) scanner_thread_.join();
   if (tracker_thread_.joinable()) tracker_thread_.join();
   if (loop_thread_.joinable()) loop_thread_.join();
@@ -198,12 +200,17 @@ void PeerNode::Stop() {
   // hands its last resume-state save to `disk_`, drained right after.
   downloads_.clear();
   disk_.reset();
+  bool joined;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    seeder_counters_ = seeder_->counters();
+    // Null when Start failed before the chunk endpoint was bound.
+    if (seeder_ != nullptr) seeder_counters_ = seeder_->counters();
+    joined = joined_;
   }
   seeder_.reset();
-  if (std::shared_ptr<TrackerClient> tracker = Tracker(); tracker != nullptr) {
+  // Only a tracker that accepted an announce has anything to forget (a Leave
+  // to one that never answered would only wait out its retries).
+  if (std::shared_ptr<TrackerClient> tracker = Tracker(); tracker != nullptr && joined) {
     absl::Status s = tracker->Leave(peer_id_, peer_key_);
     if (!s.ok()) PT_LOG_INFO("leaving the tracker: {}", s.ToString());
   }
@@ -460,7 +467,10 @@ void PeerNode::Announce(TrackerClient& tracker) {
     sent += kFilesPerAnnounce;
   } while (sent < files.size());
   MarkTrackerResult(status);
-  if (!status.ok()) {
+  if (status.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    joined_ = true;
+  } else {
     PT_LOG_WARN("announce failed: {}", status.ToString());
     std::lock_guard<std::mutex> lock(mu_);
     announce_dirty_ = true;

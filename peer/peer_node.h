@@ -215,6 +215,8 @@ class PeerNode final : public PeerControl, private DownloadHost {
   bool scanned_once_ = false;
   bool announced_once_ = false;
   bool tracker_reachable_ = false;
+  // A tracker accepted an announce from this node (so Stop says Leave).
+  bool joined_ = false;
   std::string username_;
   uint64_t next_download_id_ = 1;
   uint64_t downloaded_bytes_ = 0;
