@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "peer/peer_control.h"
 
 namespace pytorrent::admin {
 namespace {
@@ -276,8 +277,7 @@ std::string FormatDownloads(const v1::ListDownloadsResponse& downloads) {
     const bool failed = d.state() == v1::DOWNLOAD_STATE_FAILED;
     // A completed or cancelled download shows its average rate (it has no
     // current one); a failed one shows none (a rate would read as progress).
-    const bool finished =
-        d.state() == v1::DOWNLOAD_STATE_COMPLETED || d.state() == v1::DOWNLOAD_STATE_CANCELLED;
+    const bool finished = peer::IsTerminalDownloadState(d.state()) && !failed;
     const uint64_t rate = finished && d.elapsed_ms() > 0
                               ? d.bytes_received() * 1000 / d.elapsed_ms()
                               : d.rate_bytes_per_s();

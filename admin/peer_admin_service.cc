@@ -15,11 +15,6 @@ grpc::Status ShuttingDown() {
 
 }  // namespace
 
-bool IsTerminal(v1::DownloadState state) {
-  return state == v1::DOWNLOAD_STATE_COMPLETED || state == v1::DOWNLOAD_STATE_FAILED ||
-         state == v1::DOWNLOAD_STATE_CANCELLED;
-}
-
 grpc::Status PeerAdminService::GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
                                          v1::PeerStatus* response) {
   *response = node_.GetStatus();
@@ -76,7 +71,7 @@ grpc::Status PeerAdminService::WatchDownload(grpc::ServerContext* context,
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   if (!writer->Write(snapshot->progress)) return grpc::Status::CANCELLED;
   uint64_t sent_version = snapshot->version;
-  if (IsTerminal(snapshot->progress.state())) return grpc::Status::OK;
+  if (peer::IsTerminalDownloadState(snapshot->progress.state())) return grpc::Status::OK;
   absl::Time next_send = absl::Now() + interval;
 
   while (true) {
@@ -93,7 +88,7 @@ grpc::Status PeerAdminService::WatchDownload(grpc::ServerContext* context,
     if (snapshot->version <= sent_version) continue;  // nothing new in this slice
     if (!writer->Write(snapshot->progress)) return grpc::Status::CANCELLED;
     sent_version = snapshot->version;
-    if (IsTerminal(snapshot->progress.state())) return grpc::Status::OK;
+    if (peer::IsTerminalDownloadState(snapshot->progress.state())) return grpc::Status::OK;
     next_send = absl::Now() + interval;
   }
 }

@@ -64,9 +64,6 @@ class PeerAdminService final : public v1::PeerAdmin::Service {
   const DrainSignal& drain_;
 };
 
-// True for COMPLETED, FAILED and CANCELLED.
-bool IsTerminal(v1::DownloadState state);
-
 }  // namespace pytorrent::admin
 
 #endif  // PYTORRENT_ADMIN_PEER_ADMIN_SERVICE_H_

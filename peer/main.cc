@@ -106,12 +106,7 @@ int RunDownload(PeerNode& node, const std::string& what, bool overwrite) {
     if (!next.ok()) return 1;
     snapshot = *next;
     version = snapshot.version;
-    auto state = snapshot.progress.state();
-    if (state == pytorrent::v1::DOWNLOAD_STATE_COMPLETED ||
-        state == pytorrent::v1::DOWNLOAD_STATE_FAILED ||
-        state == pytorrent::v1::DOWNLOAD_STATE_CANCELLED) {
-      break;
-    }
+    if (pytorrent::peer::IsTerminalDownloadState(snapshot.progress.state())) break;
     if (SignalPending(absl::ZeroDuration()) || node.stop_requested()) break;
   }
   pytorrent::peer::DownloadCounters counters;
@@ -156,6 +151,7 @@ int main(int argc, char** argv) {
   std::string chunk_public_endpoint;
   std::string download;
   uint32_t announce_interval_s = 0, chunk_size_kib = 0, serve_budget_mib = 0;
+  uint32_t download_history = 0;
   bool no_reseed = false, overwrite = false, fault_corrupt = false, keep_running = false;
   uint64_t fault_throttle_kib_s = 0;
   int request_timeout_ms = 0;
@@ -192,6 +188,10 @@ int main(int argc, char** argv) {
                  "Memory for chunk replies being served, all requesters together; requests "
                  "beyond it are refused (NO_CREDIT) (config: serve_budget_mib, default 128)")
       ->check(CLI::Range(pytorrent::peer::kMinServeBudgetMib, pytorrent::peer::kMaxServeBudgetMib));
+  app.add_option("--download-history", download_history,
+                 "Finished downloads listed by the admin plane (default 100; logs/download.log "
+                 "keeps them all)")
+      ->check(CLI::Range(1, 100000));
   app.add_flag("--no-reseed", no_reseed, "Do not serve or announce completed downloads");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
@@ -285,6 +285,7 @@ int main(int argc, char** argv) {
   if (chunk_size_kib != 0) config.chunk_size_kib = chunk_size_kib;
   if (serve_budget_mib != 0) config.serve_budget_mib = serve_budget_mib;
   if (no_reseed) config.reseed = false;
+  if (download_history != 0) config.download_history = download_history;
   if (!admin_socket.empty()) config.admin_socket = admin_socket;
 
   std::filesystem::create_directories(home + "/logs", ec);
@@ -318,6 +319,7 @@ int main(int argc, char** argv) {
   options.home = home;
   options.config = config;
   options.config_path = config_path;
+  options.download_history = config.download_history;
   // UpdateSettings switches trackers at once with a client made like this one.
   options.tracker_factory = [tracker_options](const std::string& host, uint16_t port) {
     pytorrent::peer::TrackerClientOptions next = tracker_options;

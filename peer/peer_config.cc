@@ -122,6 +122,12 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
     }
     config.serve_budget_mib = static_cast<uint32_t>(number);
   }
+  if (Lookup(reader, "download_history", value)) {
+    if (absl::Status s = ParseUnsigned("download_history", value, 1, 100000, number); !s.ok()) {
+      return s;
+    }
+    config.download_history = static_cast<uint32_t>(number);
+  }
   if (Lookup(reader, "reseed", value)) {
     if (value == "true" || value == "1" || value == "yes" || value == "on") {
       config.reseed = true;
@@ -225,6 +231,9 @@ std::string FormatPeerConfig(const PeerConfig& config) {
   absl::StrAppend(&out, "reseed=", config.reseed ? "true" : "false", "\n");
   if (config.serve_budget_mib != defaults.serve_budget_mib) {
     absl::StrAppend(&out, "serve_budget_mib=", config.serve_budget_mib, "\n");
+  }
+  if (config.download_history != defaults.download_history) {
+    absl::StrAppend(&out, "download_history=", config.download_history, "\n");
   }
   if (!config.admin_socket.empty())
     absl::StrAppend(&out, "admin_socket=", config.admin_socket, "\n");

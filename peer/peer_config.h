@@ -6,7 +6,8 @@
 //
 // Keys: tracker_host, tracker_port, username, chunk_listen,
 // chunk_public_endpoint, chunk_size_kib, announce_interval_s,
-// serve_budget_mib, reseed, admin_socket, admin_tcp, admin_tls_cert,
+// serve_budget_mib, reseed, download_history, admin_socket, admin_tcp,
+// admin_tls_cert,
 // admin_tls_key, admin_token_file. Unknown keys are ignored (forward
 // compatible); known keys with bad values are INVALID_ARGUMENT naming the key.
 //
@@ -55,6 +56,9 @@ struct PeerConfig {
   // (peer/transfer/serving_budget.h); requests beyond it get NO_CREDIT.
   uint32_t serve_budget_mib = 128;
   bool reseed = true;
+  // Finished downloads kept in ListDownloads/WatchDownload (oldest dropped;
+  // logs/download.log keeps every completion).
+  uint32_t download_history = 100;
   // Empty: HOME/state/admin.sock.
   std::string admin_socket;
   std::string admin_tcp;

@@ -28,6 +28,13 @@ struct DownloadSnapshot {
   uint64_t version = 0;
 };
 
+// COMPLETED, FAILED or CANCELLED: the download will not change again. The
+// one definition for the node, the admin plane and the CLI.
+inline bool IsTerminalDownloadState(v1::DownloadState state) {
+  return state == v1::DOWNLOAD_STATE_COMPLETED || state == v1::DOWNLOAD_STATE_FAILED ||
+         state == v1::DOWNLOAD_STATE_CANCELLED;
+}
+
 class PeerControl {
  public:
   virtual ~PeerControl() = default;

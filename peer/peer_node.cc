@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -242,7 +243,7 @@ void PeerNode::Post(std::function<void()> task) {
 void PeerNode::LoopMain() {
   absl::Time last_tick = absl::InfinitePast();
   std::vector<zmq::pollitem_t> items;
-  std::vector<std::pair<Download*, PeerHandle>> owners;
+  std::vector<std::pair<uint64_t, PeerHandle>> owners;  // download id, session
   std::vector<std::pair<zmq::socket_t*, PeerHandle>> sockets;
   while (!stopping_) {
     items.clear();
@@ -257,7 +258,7 @@ void PeerNode::LoopMain() {
       static_cast<ZmqPeerLinks&>(d->links()).CollectSockets(sockets);
       for (auto& [socket, handle] : sockets) {
         items.push_back({socket->handle(), 0, ZMQ_POLLIN, 0});
-        owners.emplace_back(d.get(), handle);
+        owners.emplace_back(id, handle);
       }
     }
     auto timeout =
@@ -283,9 +284,10 @@ void PeerNode::LoopMain() {
     if (items[2].revents & ZMQ_POLLIN) seeder_->OnReadsDone();
     for (size_t i = 0; i < owners.size(); ++i) {
       if (items[i + kFixedItems].revents & ZMQ_POLLIN) {
-        auto it = downloads_.find(owners[i].first->id());
-        if (it != downloads_.end() && it->second.get() == owners[i].first) {
-          Download& d = *owners[i].first;
+        // A posted task above may have erased the download.
+        auto it = downloads_.find(owners[i].first);
+        if (it != downloads_.end()) {
+          Download& d = *it->second;
           static_cast<ZmqPeerLinks&>(d.links()).Receive(owners[i].second, d, now);
         }
       }
@@ -313,8 +315,12 @@ void PeerNode::OnServable(Download& download) {
   ServedFile served;
   served.manifest = download.shared_manifest();
   served.fd = std::make_shared<SharedFd>(::dup(download.data_fd()));
-  Download* d = &download;
-  served.has_chunk = [d](uint32_t c) { return d->HasChunk(c); };
+  // The seeder's own view of the verified chunks, kept up to date by
+  // OnChunkStored: it outlives the download without pointing into it.
+  auto held = std::make_shared<std::vector<bool>>(m.chunk_count());
+  for (uint32_t c = 0; c < m.chunk_count(); ++c) (*held)[c] = download.HasChunk(c);
+  partial_chunks_[m.root] = held;
+  served.has_chunk = [held](uint32_t c) { return c < held->size() && (*held)[c]; };
   served.path = download.data_path();
   if (catalog_.Find(m.root) == nullptr && paused_.count(m.root) == 0) {
     ServeOrPark(std::move(served));
@@ -333,6 +339,10 @@ void PeerNode::OnServable(Download& download) {
 }
 
 void PeerNode::OnChunkStored(Download& download, uint32_t chunk) {
+  if (auto held = partial_chunks_.find(download.root());
+      held != partial_chunks_.end() && chunk < held->second->size()) {
+    (*held->second)[chunk] = true;
+  }
   seeder_->BroadcastHave(download.root(), chunk);
   std::lock_guard<std::mutex> lock(mu_);
   downloaded_bytes_ += download.manifest()->ChunkLength(chunk);
@@ -360,8 +370,7 @@ void PeerNode::OnFinished(Download& download) {
     if (options_.config.reseed) {
       ServedFile served;
       served.manifest = download.shared_manifest();
-      served.fd = std::make_shared<SharedFd>(::dup(download.data_fd()));
-      served.path = download.final_path();
+      served.path = download.final_path();  // opened when a chunk is asked for
       ServeOrPark(std::move(served));
       std::lock_guard<std::mutex> lock(mu_);
       FileRecord& record = files_[root];
@@ -386,21 +395,37 @@ void PeerNode::OnFinished(Download& download) {
     if (it != files_.end() && it->second.is_download) files_.erase(it);
     announce_dirty_ = true;
   }
+  partial_chunks_.erase(root);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = active_by_root_.find(root);
     if (it != active_by_root_.end() && it->second == download.id()) active_by_root_.erase(it);
   }
   cv_.notify_all();
+  // Everything the download holds (sessions, sockets, verifier threads, the
+  // file, scheduler, manifest) goes once the call that finished it has
+  // returned; its final snapshot stays in the capped history.
+  uint64_t id = download.id();
+  Post([this, id] { downloads_.erase(id); });
 }
 
 void PeerNode::OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    DownloadSnapshot& snapshot = snapshots_[progress.download_id()];
+    const uint64_t id = progress.download_id();
+    DownloadSnapshot& snapshot = snapshots_[id];
+    const bool was_terminal = IsTerminalDownloadState(snapshot.progress.state());
     snapshot.progress = progress;
     ++snapshot.version;
-    download_counters_[progress.download_id()] = counters;
+    download_counters_[id] = counters;
+    if (!was_terminal && IsTerminalDownloadState(progress.state())) {
+      finished_ids_.push_back(id);
+      while (finished_ids_.size() > options_.download_history) {
+        snapshots_.erase(finished_ids_.front());
+        download_counters_.erase(finished_ids_.front());
+        finished_ids_.pop_front();
+      }
+    }
   }
   cv_.notify_all();
 }
@@ -607,16 +632,16 @@ void PeerNode::ApplyScan(const SharedFolder::Changes& changes) {
     }
     // Serve from the first remaining path (re-opened: the previous one may
     // have been removed or rewritten).
+    // (The catalog opens it when a chunk is asked for: a node holding
+    // thousands of files does not hold a descriptor for each.)
     const SharedFileEntry& entry = it->second.begin()->second;
-    int fd = ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;  // vanished meanwhile: the next scan removes it
+    struct stat st {};
+    if (::stat(entry.path.c_str(), &st) != 0) continue;  // vanished: the next scan removes it
     auto manifest = std::make_shared<const Manifest>(entry.manifest);
-    auto shared_fd = std::make_shared<SharedFd>(fd);
     std::string path = entry.path;
-    Post([this, manifest, shared_fd, path] {
+    Post([this, manifest, path] {
       ServedFile served;
       served.manifest = manifest;
-      served.fd = shared_fd;
       served.path = path;
       ServeOrPark(std::move(served));
     });
@@ -675,9 +700,7 @@ v1::PeerStatus PeerNode::GetStatus() {
   uint32_t active = 0;
   uint64_t rate = 0;
   for (const auto& [id, snapshot] : snapshots_) {
-    v1::DownloadState s = snapshot.progress.state();
-    if (s == v1::DOWNLOAD_STATE_STARTING || s == v1::DOWNLOAD_STATE_DOWNLOADING ||
-        s == v1::DOWNLOAD_STATE_VERIFYING) {
+    if (!IsTerminalDownloadState(snapshot.progress.state())) {
       ++active;
       rate += snapshot.progress.rate_bytes_per_s();
     }
@@ -818,9 +841,15 @@ absl::StatusOr<DownloadSnapshot> PeerNode::AwaitDownloadChange(uint64_t download
     return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
   }
   cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
-    return snapshots_[download_id].version > after_version || stopping_.load();
+    auto found = snapshots_.find(download_id);
+    return found == snapshots_.end() || found->second.version > after_version || stopping_.load();
   });
-  return snapshots_[download_id];
+  it = snapshots_.find(download_id);
+  if (it == snapshots_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("download ", download_id, " left the history of finished downloads"));
+  }
+  return it->second;
 }
 
 v1::ListDownloadsResponse PeerNode::ListDownloads() {
@@ -1036,6 +1065,23 @@ absl::StatusOr<DownloadCounters> PeerNode::GetDownloadCounters(uint64_t download
   auto it = download_counters_.find(download_id);
   if (it == download_counters_.end()) return absl::NotFoundError("no such download");
   return it->second;
+}
+
+absl::StatusOr<PeerNode::LoopSizes> PeerNode::GetLoopSizes(absl::Duration timeout) {
+  auto answer = std::make_shared<std::optional<LoopSizes>>();  // guarded by mu_
+  Post([this, answer] {
+    LoopSizes sizes{downloads_.size(), partial_chunks_.size()};
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      *answer = sizes;
+    }
+    cv_.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_until(lock, absl::ToChronoTime(absl::Now() + timeout),
+                 [&] { return answer->has_value() || stopping_.load(); });
+  if (!answer->has_value()) return absl::DeadlineExceededError("the loop did not answer in time");
+  return **answer;
 }
 
 SeederCounters PeerNode::GetSeederCounters() {

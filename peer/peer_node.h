@@ -87,6 +87,9 @@ struct PeerNodeOptions {
   // 0: random. main.cc passes the ones kept in state/identity.
   uint64_t peer_id = 0;
   uint64_t peer_key = 0;
+  // Finished downloads whose final snapshot (and counters) stay queryable;
+  // older ones are forgotten (logs/download.log keeps every completion).
+  size_t download_history = 100;
 };
 
 class PeerNode final : public PeerControl, private DownloadHost {
@@ -110,6 +113,14 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // Counters of a download (NOT_FOUND for an unknown id).
   absl::StatusOr<DownloadCounters> GetDownloadCounters(uint64_t download_id);
   SeederCounters GetSeederCounters();
+  // Download objects alive on the loop (in progress, plus finished ones
+  // not yet released) and partial files the seeder tracks, as counted on
+  // the loop. DEADLINE_EXCEEDED if the loop does not answer in `timeout`.
+  struct LoopSizes {
+    size_t downloads = 0;
+    size_t partial_files = 0;
+  };
+  absl::StatusOr<LoopSizes> GetLoopSizes(absl::Duration timeout);
 
   // PeerControl.
   v1::PeerStatus GetStatus() override;
@@ -186,7 +197,11 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // Loop thread only.
   FileCatalog catalog_;
   std::unique_ptr<ZmqSeeder> seeder_;
+  // Downloads in progress (a finished one is erased right after its final
+  // snapshot is published).
   std::map<uint64_t, std::unique_ptr<Download>> downloads_;
+  // Verified chunks of each download in progress, as the seeder sees them.
+  std::map<Sha256Digest, std::shared_ptr<std::vector<bool>>> partial_chunks_;
   std::map<Sha256Digest, ServedFile> paused_;
 
   // Scanner thread only: which shared-folder paths hold each root.
@@ -204,6 +219,9 @@ class PeerNode final : public PeerControl, private DownloadHost {
   std::map<Sha256Digest, bool> seeding_off_;
   std::map<uint64_t, DownloadSnapshot> snapshots_;
   std::map<uint64_t, DownloadCounters> download_counters_;
+  // Finished downloads still in snapshots_, oldest first (at most
+  // options_.download_history).
+  std::deque<uint64_t> finished_ids_;
   std::map<Sha256Digest, uint64_t> active_by_root_;
   std::deque<Lookup> lookups_;
   SeederCounters seeder_counters_;

@@ -360,7 +360,13 @@ void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root
   read.offset = file->manifest->ChunkOffset(chunk);
   read.length = length;
   read.requester = requesters_[identity].id;
-  read.fd = file->fd;
+  read.fd = catalog_.OpenForRead(*file);
+  if (read.fd == nullptr) {
+    budget_.Release(read.requester, read.length, /*drained=*/false, now_);
+    SendReject(identity, v1::REJECT_REASON_INTERNAL, "file cannot be opened", read.root_bytes,
+               chunk);
+    return;
+  }
   read.buffer.reset(std::malloc(read.length == 0 ? 1 : read.length));
   if (read.buffer == nullptr) {
     budget_.Release(read.requester, read.length, /*drained=*/false, now_);

@@ -17,11 +17,6 @@ constexpr char kStalledName[] = "stalled.iso";
 
 absl::string_view Sv(const std::string& s) { return absl::string_view(s.data(), s.size()); }
 
-bool Terminal(v1::DownloadState state) {
-  return state == v1::DOWNLOAD_STATE_COMPLETED || state == v1::DOWNLOAD_STATE_FAILED ||
-         state == v1::DOWNLOAD_STATE_CANCELLED;
-}
-
 }  // namespace
 
 std::string FakeRootHash(const std::string& name) {
@@ -134,7 +129,8 @@ void FakePeerControl::SetOnDisconnect(std::function<void()> on_disconnect) {
 
 bool FakePeerControl::AdvanceLocked(uint64_t download_id, uint64_t bytes) {
   auto it = downloads_.find(download_id);
-  if (it == downloads_.end() || Terminal(it->second.progress.state())) return false;
+  if (it == downloads_.end() || peer::IsTerminalDownloadState(it->second.progress.state()))
+    return false;
   // A download that waits for unreachable peers never moves.
   if (!it->second.progress.waiting_reason().empty()) return false;
   v1::DownloadProgress& p = it->second.progress;
@@ -183,7 +179,8 @@ bool FakePeerControl::Advance(uint64_t download_id, uint64_t bytes) {
 bool FakePeerControl::Fail(uint64_t download_id, const std::string& error) {
   absl::MutexLock lock(&mu_);
   auto it = downloads_.find(download_id);
-  if (it == downloads_.end() || Terminal(it->second.progress.state())) return false;
+  if (it == downloads_.end() || peer::IsTerminalDownloadState(it->second.progress.state()))
+    return false;
   it->second.progress.set_state(v1::DOWNLOAD_STATE_FAILED);
   it->second.progress.set_error(error);
   ++it->second.version;
@@ -226,7 +223,7 @@ v1::PeerStatus FakePeerControl::GetStatus() {
   status.set_shared_files(static_cast<uint32_t>(shared_.size()));
   uint32_t active = 0;
   for (const auto& [id, snapshot] : downloads_) {
-    if (!Terminal(snapshot.progress.state())) ++active;
+    if (!peer::IsTerminalDownloadState(snapshot.progress.state())) ++active;
   }
   status.set_active_downloads(active);
   return status;
@@ -360,7 +357,7 @@ absl::Status FakePeerControl::CancelDownload(uint64_t download_id) {
   if (it == downloads_.end()) {
     return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
   }
-  if (Terminal(it->second.progress.state())) {
+  if (peer::IsTerminalDownloadState(it->second.progress.state())) {
     return absl::FailedPreconditionError(absl::StrCat("download ", download_id, " already ended"));
   }
   it->second.progress.set_state(v1::DOWNLOAD_STATE_CANCELLED);

@@ -50,11 +50,7 @@ DownloadSnapshot PeerNodeFixture::AwaitEnd(PeerNode& node, uint64_t id) {
     EXPECT_TRUE(next.ok());
     if (!next.ok()) break;
     snapshot = *next;
-    auto s = snapshot.progress.state();
-    if (s == v1::DOWNLOAD_STATE_COMPLETED || s == v1::DOWNLOAD_STATE_FAILED ||
-        s == v1::DOWNLOAD_STATE_CANCELLED) {
-      break;
-    }
+    if (IsTerminalDownloadState(snapshot.progress.state())) break;
   }
   return snapshot;
 }

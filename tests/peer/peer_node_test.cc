@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/peer/peer_node_fixture.h"
 
@@ -85,6 +86,55 @@ TEST_F(PeerNodeTest, TwoDownloadsAtOnceCompleteAndAreReseeded) {
   again.set_name("a.bin");
   again.set_root_hash(end_a.progress.root_hash());
   EXPECT_EQ(leecher->StartDownload(again).status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(PeerNodeTest, FinishedDownloadsAreReleasedAndOnlyTheLastFewAreKept) {
+  std::vector<std::string> roots;
+  for (int i = 0; i < 3; ++i) {
+    std::string name = absl::StrCat("f", i, ".bin");
+    Share("seeder", name, 40 * 1024 + i, 10 + i);
+  }
+  auto seeder = Start("seeder");
+  ASSERT_NE(seeder, nullptr);
+  const v1::ListSharedFilesResponse shared = seeder->ListSharedFiles();
+  for (const auto& f : shared.files()) roots.push_back(f.root_hash());
+  ASSERT_EQ(roots.size(), 3u);
+  PeerNodeOptions options = Options("leecher", "leecher");
+  options.download_history = 2;
+  auto leecher = Start(std::move(options));
+  ASSERT_NE(leecher, nullptr);
+
+  std::vector<uint64_t> ids;
+  for (const std::string& root : roots) {
+    v1::StartDownloadRequest request;
+    request.set_root_hash(root);
+    absl::StatusOr<uint64_t> id = leecher->StartDownload(request);
+    ASSERT_TRUE(id.ok()) << id.status();
+    ids.push_back(*id);
+    ASSERT_EQ(AwaitEnd(*leecher, *id).progress.state(), v1::DOWNLOAD_STATE_COMPLETED);
+  }
+  // The two most recent finished downloads stay queryable; the oldest is gone.
+  v1::ListDownloadsResponse listed = leecher->ListDownloads();
+  ASSERT_EQ(listed.downloads_size(), 2);
+  EXPECT_EQ(listed.downloads(0).download_id(), ids[1]);
+  EXPECT_EQ(listed.downloads(1).download_id(), ids[2]);
+  EXPECT_EQ(leecher->AwaitDownloadChange(ids[0], 0, absl::Now()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(leecher->GetDownloadCounters(ids[0]).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(leecher->GetDownloadCounters(ids[2]).ok());
+  // Nothing of the downloads themselves is left on the loop (released right
+  // after their final snapshot; polled, bounded).
+  absl::StatusOr<PeerNode::LoopSizes> sizes;
+  for (absl::Time end = absl::Now() + absl::Seconds(10); absl::Now() < end;) {
+    sizes = leecher->GetLoopSizes(absl::Seconds(5));
+    ASSERT_TRUE(sizes.ok()) << sizes.status();
+    if (sizes->downloads == 0) break;
+  }
+  EXPECT_EQ(sizes->downloads, 0u);
+  EXPECT_EQ(sizes->partial_files, 0u);
+  // Still held and served: all three are shared files of the leecher now.
+  EXPECT_EQ(leecher->ListSharedFiles().files_size(), 3);
+  EXPECT_EQ(leecher->GetStatus().active_downloads(), 0u);
 }
 
 TEST_F(PeerNodeTest, EmptyFileDownloadsToAnEmptyFile) {
