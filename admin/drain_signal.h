@@ -10,6 +10,10 @@
 //
 // Thread-safe.
 
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -19,8 +23,26 @@ class DrainSignal {
  public:
   // Raises the flag and wakes every waiter. Idempotent.
   void Begin() {
-    absl::MutexLock lock(&mu_);
-    draining_ = true;
+    std::vector<absl::AnyInvocable<void()>> listeners;
+    {
+      absl::MutexLock lock(&mu_);
+      draining_ = true;
+      listeners.swap(listeners_);
+    }
+    for (auto& listener : listeners) listener();
+  }
+
+  // Runs `listener` once when the flag is raised (on the thread raising
+  // it), or at once if it already is.
+  void OnBegin(absl::AnyInvocable<void()> listener) const {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!draining_) {
+        listeners_.push_back(std::move(listener));
+        return;
+      }
+    }
+    listener();
   }
 
   bool draining() const {
@@ -38,6 +60,7 @@ class DrainSignal {
  private:
   mutable absl::Mutex mu_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  mutable std::vector<absl::AnyInvocable<void()>> listeners_ ABSL_GUARDED_BY(mu_);
 };
 
 // Marks the current thread as running an admin RPC handler, so a Shutdown()

@@ -15,19 +15,42 @@ grpc::Status ShuttingDown() {
 
 }  // namespace
 
+PeerAdminService::PeerAdminService(peer::PeerControl& node, const DrainSignal& drain)
+    : node_(node), drain_(drain) {
+  // Queued slow calls end with UNAVAILABLE as soon as the server drains,
+  // so Shutdown does not wait for them to reach the tracker.
+  drain_.OnBegin([this] { slow_.Drain(); });
+}
+
+grpc::ServerUnaryReactor* PeerAdminService::RunSlow(grpc::CallbackServerContext* context,
+                                                    const absl::Status& validated,
+                                                    absl::AnyInvocable<grpc::Status()> call) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!validated.ok()) {
+    reactor->Finish(ToGrpcStatus(validated));
+    return reactor;
+  }
+  // The request and response stay valid until Finish.
+  slow_.Submit([reactor, call = std::move(call)]() mutable { reactor->Finish(call()); },
+               [reactor] { reactor->Finish(ShuttingDown()); });
+  return reactor;
+}
+
 grpc::Status PeerAdminService::GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
                                          v1::PeerStatus* response) {
   *response = node_.GetStatus();
   return grpc::Status::OK;
 }
 
-grpc::Status PeerAdminService::ListPeers(grpc::ServerContext*, const v1::ListPeersRequest* request,
-                                         v1::ListPeersResponse* response) {
-  if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<v1::ListPeersResponse> peers = node_.ListPeers(*request);
-  if (!peers.ok()) return ToGrpcStatus(peers.status());
-  *response = *std::move(peers);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* PeerAdminService::ListPeers(grpc::CallbackServerContext* context,
+                                                      const v1::ListPeersRequest* request,
+                                                      v1::ListPeersResponse* response) {
+  return RunSlow(context, Validate(*request), [this, request, response] {
+    absl::StatusOr<v1::ListPeersResponse> peers = node_.ListPeers(*request);
+    if (!peers.ok()) return ToGrpcStatus(peers.status());
+    *response = *std::move(peers);
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status PeerAdminService::ListSharedFiles(grpc::ServerContext*,
@@ -37,25 +60,35 @@ grpc::Status PeerAdminService::ListSharedFiles(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status PeerAdminService::SearchFiles(grpc::ServerContext*,
-                                           const v1::SearchFilesRequest* request,
-                                           v1::SearchFilesResponse* response) {
-  if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<v1::SearchFilesResponse> files = node_.SearchFiles(*request);
-  if (!files.ok()) return ToGrpcStatus(files.status());
-  *response = *std::move(files);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* PeerAdminService::SearchFiles(grpc::CallbackServerContext* context,
+                                                        const v1::SearchFilesRequest* request,
+                                                        v1::SearchFilesResponse* response) {
+  return RunSlow(context, Validate(*request), [this, request, response] {
+    absl::StatusOr<v1::SearchFilesResponse> files = node_.SearchFiles(*request);
+    if (!files.ok()) return ToGrpcStatus(files.status());
+    *response = *std::move(files);
+    return grpc::Status::OK;
+  });
 }
 
-grpc::Status PeerAdminService::StartDownload(grpc::ServerContext*,
-                                             const v1::StartDownloadRequest* request,
-                                             v1::StartDownloadResponse* response) {
-  if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  if (drain_.draining()) return ShuttingDown();
-  absl::StatusOr<uint64_t> id = node_.StartDownload(*request);
-  if (!id.ok()) return ToGrpcStatus(id.status());
-  response->set_download_id(*id);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* PeerAdminService::StartDownload(grpc::CallbackServerContext* context,
+                                                          const v1::StartDownloadRequest* request,
+                                                          v1::StartDownloadResponse* response) {
+  auto start = [this, request, response] {
+    if (drain_.draining()) return ShuttingDown();
+    absl::StatusOr<uint64_t> id = node_.StartDownload(*request);
+    if (!id.ok()) return ToGrpcStatus(id.status());
+    response->set_download_id(*id);
+    return grpc::Status::OK;
+  };
+  absl::Status validated = Validate(*request);
+  if (validated.ok() && !request->root_hash().empty()) {
+    // By root hash: no tracker round trip before the id exists.
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(start());
+    return reactor;
+  }
+  return RunSlow(context, validated, std::move(start));
 }
 
 grpc::Status PeerAdminService::WatchDownload(grpc::ServerContext* context,
@@ -106,13 +139,15 @@ grpc::Status PeerAdminService::CancelDownload(grpc::ServerContext*,
   return ToGrpcStatus(node_.CancelDownload(request->download_id()));
 }
 
-grpc::Status PeerAdminService::ShareFile(grpc::ServerContext*, const v1::ShareFileRequest* request,
-                                         v1::ShareFileResponse* response) {
-  if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<v1::SharedFile> file = node_.ShareFile(request->path());
-  if (!file.ok()) return ToGrpcStatus(file.status());
-  *response->mutable_file() = *std::move(file);
-  return grpc::Status::OK;
+grpc::ServerUnaryReactor* PeerAdminService::ShareFile(grpc::CallbackServerContext* context,
+                                                      const v1::ShareFileRequest* request,
+                                                      v1::ShareFileResponse* response) {
+  return RunSlow(context, Validate(*request), [this, request, response] {
+    absl::StatusOr<v1::SharedFile> file = node_.ShareFile(request->path());
+    if (!file.ok()) return ToGrpcStatus(file.status());
+    *response->mutable_file() = *std::move(file);
+    return grpc::Status::OK;
+  });
 }
 
 grpc::Status PeerAdminService::SetSeeding(grpc::ServerContext*,
@@ -122,18 +157,19 @@ grpc::Status PeerAdminService::SetSeeding(grpc::ServerContext*,
   return ToGrpcStatus(node_.SetSeeding(request->root_hash(), request->seeding()));
 }
 
-grpc::Status PeerAdminService::ChangeUsername(grpc::ServerContext*,
-                                              const v1::ChangeUsernameRequest* request,
-                                              v1::ChangeUsernameResponse*) {
-  if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  return ToGrpcStatus(node_.ChangeUsername(request->new_username()));
+grpc::ServerUnaryReactor* PeerAdminService::ChangeUsername(grpc::CallbackServerContext* context,
+                                                           const v1::ChangeUsernameRequest* request,
+                                                           v1::ChangeUsernameResponse*) {
+  return RunSlow(context, Validate(*request), [this, request] {
+    return ToGrpcStatus(node_.ChangeUsername(request->new_username()));
+  });
 }
 
-grpc::Status PeerAdminService::UpdateSettings(grpc::ServerContext*,
-                                              const v1::UpdateSettingsRequest* request,
-                                              v1::UpdateSettingsResponse*) {
-  if (absl::Status s = Validate(*request); !s.ok()) return ToGrpcStatus(s);
-  return ToGrpcStatus(node_.UpdateSettings(*request));
+grpc::ServerUnaryReactor* PeerAdminService::UpdateSettings(grpc::CallbackServerContext* context,
+                                                           const v1::UpdateSettingsRequest* request,
+                                                           v1::UpdateSettingsResponse*) {
+  return RunSlow(context, Validate(*request),
+                 [this, request] { return ToGrpcStatus(node_.UpdateSettings(*request)); });
 }
 
 grpc::Status PeerAdminService::Disconnect(grpc::ServerContext*, const v1::DisconnectRequest*,

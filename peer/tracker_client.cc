@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "common/mutex.h"
 #include "common/udp_socket.h"
 
 namespace pytorrent::peer {
@@ -125,21 +125,21 @@ class UdpTrackerClient final : public TrackerClient {
   absl::StatusOr<v1::TrackerResponse> Call(v1::TrackerRequest& request,
                                            v1::TrackerResponse::BodyCase want,
                                            absl::Time deadline = absl::InfiniteFuture()) {
-    // std::mutex rather than absl::Mutex: Debian's abseil is not built with
-    // TSAN instrumentation, so sanitizer runs would report false races.
-    std::lock_guard<std::mutex> lock(mu_);
-    call_deadline_ = deadline;
     for (int reconnects = 0;; ++reconnects) {
-      if (connection_id_ == 0 || absl::Now() >= id_expiry_) {
-        if (absl::Status s = ConnectLocked(); !s.ok()) return s;
+      uint64_t connection_id = CurrentConnectionId();
+      if (connection_id == 0) {
+        absl::StatusOr<uint64_t> connected = Connect(deadline);
+        if (!connected.ok()) return connected.status();
+        connection_id = *connected;
       }
-      request.set_connection_id(connection_id_);
-      absl::StatusOr<v1::TrackerResponse> reply = ExchangeLocked(request);
+      request.set_connection_id(connection_id);
+      absl::StatusOr<v1::TrackerResponse> reply = Exchange(request, deadline);
       if (!reply.ok()) return reply.status();
       if (reply->has_error()) {
         if (reply->error().code() == v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID &&
             reconnects < kMaxReconnects) {
-          connection_id_ = 0;
+          MutexLock lock(mu_);
+          if (connection_id_ == connection_id) connection_id_ = 0;
           continue;
         }
         return StatusFromTrackerError(reply->error());
@@ -151,29 +151,44 @@ class UdpTrackerClient final : public TrackerClient {
     }
   }
 
-  // Requires mu_.
-  absl::Status ConnectLocked() {
+  // The connection id, or 0 when there is none or it expired.
+  uint64_t CurrentConnectionId() {
+    MutexLock lock(mu_);
+    return absl::Now() >= id_expiry_ ? 0 : connection_id_;
+  }
+
+  // A connect exchange; returns the new connection id.
+  absl::StatusOr<uint64_t> Connect(absl::Time call_deadline) {
     v1::TrackerRequest request;
     request.mutable_connect()->set_protocol_magic(kProtocolMagic);
     request.mutable_connect()->set_padding(std::string(16, '\0'));
     const absl::Time sent = absl::Now();
-    absl::StatusOr<v1::TrackerResponse> reply = ExchangeLocked(request);
+    absl::StatusOr<v1::TrackerResponse> reply = Exchange(request, call_deadline);
     if (!reply.ok()) return reply.status();
     if (reply->has_error()) return StatusFromTrackerError(reply->error());
     if (!reply->has_connect() || reply->connect().connection_id() == 0) {
       return absl::InternalError("tracker answered connect with another reply kind");
     }
+    MutexLock lock(mu_);
     connection_id_ = reply->connect().connection_id();
     // Renew a little early (10%) so an id never reaches the tracker just
     // after its lifetime because of network or scheduling delay.
     id_expiry_ = sent + absl::Seconds(reply->connect().lifetime_seconds()) * 0.9;
-    return absl::OkStatus();
+    return connection_id_;
   }
 
   // One request/reply exchange with timeouts and exponential backoff;
-  // replies with another transaction id are ignored.
-  absl::StatusOr<v1::TrackerResponse> ExchangeLocked(v1::TrackerRequest& request) {
-    request.set_transaction_id(static_cast<uint32_t>(rng_()));
+  // replies with another transaction id are ignored. The socket is held
+  // for one attempt at a time (send, then wait for that attempt's reply),
+  // never across the retries, so a call to a silent tracker delays others
+  // by one attempt's timeout at most; a reply that comes after its
+  // attempt gave up is dropped by whoever reads it (its id matches no one).
+  absl::StatusOr<v1::TrackerResponse> Exchange(v1::TrackerRequest& request,
+                                               absl::Time call_deadline) {
+    {
+      MutexLock lock(mu_);
+      request.set_transaction_id(static_cast<uint32_t>(rng_()));
+    }
     const std::string bytes = request.SerializeAsString();
     if (bytes.size() > kMaxRequestBytes) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -183,11 +198,12 @@ class UdpTrackerClient final : public TrackerClient {
     absl::Duration timeout = options_.initial_timeout;
     for (int attempt = 0; attempt <= options_.max_retries;
          ++attempt, timeout = std::min(timeout * 2, options_.max_timeout)) {
+      MutexLock socket_lock(socket_mu_);
       if (send(fd_, bytes.data(), bytes.size(), 0) < 0 && errno != ECONNREFUSED) {
         return absl::UnavailableError(absl::StrCat("send to tracker: ", std::strerror(errno)));
       }
-      if (absl::Now() >= call_deadline_) break;
-      const absl::Time deadline = std::min(absl::Now() + timeout, call_deadline_);
+      if (absl::Now() >= call_deadline) break;
+      const absl::Time deadline = std::min(absl::Now() + timeout, call_deadline);
       for (;;) {
         const absl::Duration left = deadline - absl::Now();
         if (left <= absl::ZeroDuration()) break;
@@ -205,7 +221,7 @@ class UdpTrackerClient final : public TrackerClient {
         return reply;
       }
     }
-    if (absl::Now() >= call_deadline_) {
+    if (absl::Now() >= call_deadline) {
       return absl::DeadlineExceededError(absl::StrCat("no answer from the tracker at ",
                                                       options_.host, ":", options_.port,
                                                       " before the call's deadline"));
@@ -217,12 +233,13 @@ class UdpTrackerClient final : public TrackerClient {
 
   const int fd_;
   const TrackerClientOptions options_;
-  std::mutex mu_;  // serializes calls; guards the members below
-  std::mt19937_64 rng_;
-  uint64_t connection_id_ = 0;
-  absl::Time id_expiry_;
-  // The current call's deadline (InfiniteFuture: the retry ladder only).
-  absl::Time call_deadline_ = absl::InfiniteFuture();
+  // Held while one attempt sends and waits for its reply on fd_.
+  Mutex socket_mu_;
+  // Guards the members below (briefly, never across network waits).
+  Mutex mu_;
+  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
+  uint64_t connection_id_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time id_expiry_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
