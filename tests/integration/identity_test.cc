@@ -91,7 +91,7 @@ TEST(IdentityIntegrationTest, ADamagedIdentityIsAClearStartUpError) {
   auto peer = PeerProcess::Start(
       {.home = dir + "/home", .args = {"--tracker", "127.0.0.1:9"}, .wait_ready = false});
   ASSERT_TRUE(peer.ok()) << peer.status();
-  EXPECT_EQ((*peer)->Wait(absl::Seconds(20)), 2);
+  EXPECT_EQ((*peer)->Wait(absl::Seconds(20)), 1);  // every start-up failure exits 1
   const std::string err = ReadFile(dir + "/home/stderr.txt");
   EXPECT_NE(err.find("identity is damaged"), std::string::npos) << err;
 }
