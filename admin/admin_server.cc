@@ -226,6 +226,15 @@ class AdminServerImpl final : public AdminServer {
 
   int tcp_port() const override { return tcp_port_; }
 
+  void SetServing(bool serving) override {
+    absl::MutexLock lock(&mu_);
+    if (shut_down_ || server_ == nullptr) return;
+    if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+      health->SetServingStatus(serving);
+      health->SetServingStatus(service_name_, serving);
+    }
+  }
+
   std::string StagedSocketName() const { return staging_name_ + "/s"; }
 
   void RemoveStagingDir() {

@@ -44,6 +44,9 @@ class AdminServer {
   virtual ~AdminServer() = default;
   // The TCP port actually bound, or 0 without a TCP listener.
   virtual int tcp_port() const = 0;
+  // Health of the node and its service: SERVING or NOT_SERVING (e.g. a
+  // tracker whose shared store is unreachable). Ignored after Shutdown.
+  virtual void SetServing(bool serving) = 0;
   // Flips health to NOT_SERVING, ends download watches, lets calls in flight
   // finish for at most `grace`, then stops and removes the Unix socket.
   // Idempotent. Blocks until stopped, except when called from inside an

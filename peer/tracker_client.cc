@@ -45,6 +45,7 @@ absl::Status StatusFromTrackerError(const v1::TrackerError& error) {
     case v1::TRACKER_ERROR_CODE_UNSUPPORTED:
       return absl::UnimplementedError(message);
     case v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID:
+    case v1::TRACKER_ERROR_CODE_TRY_AGAIN:
       return absl::UnavailableError(message);
     default:
       return absl::InternalError(absl::StrCat("tracker error: ", message));

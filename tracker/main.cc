@@ -24,11 +24,14 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "admin/admin_server.h"
 #include "common/host_port.h"
 #include "common/log.h"
 #include "google/protobuf/stubs/logging.h"
 #include "tracker/connection_id.h"
+#include "tracker/redis_client.h"
+#include "tracker/redis_swarm_store.h"
 #include "tracker/request_handler.h"
 #include "tracker/swarm_registry.h"
 #include "tracker/tracker_service.h"
@@ -66,6 +69,11 @@ struct Settings {
   int connection_id_window_s = 120;
   int io_threads = 1;
   bool trust_claimed_hosts = false;
+  std::string store = "memory";
+  std::string redis;
+  std::string redis_key_tag = "pytorrent";
+  int redis_pool = 0;
+  int redis_timeout_ms = 1000;
 };
 
 int Fail(const std::string& message) {
@@ -155,6 +163,23 @@ int main(int argc, char** argv) {
                "List the host a peer claims in its announce (chunk_endpoint) instead of the "
                "address the announce came from; only for trusted peers behind port forwards "
                "or proxies (default: off)");
+  app.add_option("--store", s.store,
+                 "Where swarm state lives: memory (this process) or redis (shared by instances)")
+      ->check(CLI::IsMember({"memory", "redis"}))
+      ->capture_default_str();
+  app.add_option("--redis", s.redis,
+                 "With --store=redis: HOST:PORT[,HOST:PORT...] of the Redis server or of any "
+                 "Redis Cluster nodes");
+  app.add_option("--redis-key-tag", s.redis_key_tag,
+                 "Names the network in Redis: instances with the same tag share peers and files")
+      ->capture_default_str();
+  app.add_option("--redis-pool", s.redis_pool,
+                 "Connections per Redis node at most (default: io threads + 2)")
+      ->check(CLI::Range(0, 256));
+  app.add_option("--redis-timeout-ms", s.redis_timeout_ms,
+                 "Bound on a Redis round trip; past it the request is answered TRY_AGAIN")
+      ->check(CLI::Range(10, 60000))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (s.home.empty()) {
@@ -199,6 +224,11 @@ int main(int argc, char** argv) {
     if (app.count("--trust-claimed-hosts") == 0) {
       s.trust_claimed_hosts = ini.GetBoolean("", "trust_claimed_hosts", s.trust_claimed_hosts);
     }
+    str("--store", "store", s.store);
+    str("--redis", "redis", s.redis);
+    str("--redis-key-tag", "redis_key_tag", s.redis_key_tag);
+    num("--redis-pool", "redis_pool", s.redis_pool);
+    num("--redis-timeout-ms", "redis_timeout_ms", s.redis_timeout_ms);
     if (s.port < 0 || s.port > 65535) return Fail("port must be 0..65535");
     if (s.announce_interval_s < 1) return Fail("announce_interval_s must be at least 1");
     if (s.max_peers < 1 || s.max_peers > 100'000'000 || s.max_files_per_peer < 1 ||
@@ -212,6 +242,15 @@ int main(int argc, char** argv) {
       return Fail(absl::StrCat("max_holdings must be 1..", kMaxHoldingsCap));
     }
     if (s.io_threads < 1 || s.io_threads > 64) return Fail("io_threads must be 1..64");
+    if (s.store != "memory" && s.store != "redis") return Fail("store must be memory or redis");
+    if (s.redis_pool < 0 || s.redis_pool > 256) return Fail("redis_pool must be 0..256");
+    if (s.redis_timeout_ms < 10 || s.redis_timeout_ms > 60000) {
+      return Fail("redis_timeout_ms must be 10..60000");
+    }
+  }
+  if (s.store == "redis" && s.redis.empty()) return Fail("--store=redis needs --redis HOST:PORT");
+  if (s.redis_key_tag.empty() || s.redis_key_tag.find_first_of("{}") != std::string::npos) {
+    return Fail("redis_key_tag must be non-empty and without braces");
   }
   if (s.admin_socket.empty()) s.admin_socket = s.home + "/state/admin.sock";
 
@@ -244,20 +283,35 @@ int main(int argc, char** argv) {
 
   uint64_t seed = 0;
   RAND_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof(seed));
-  pytorrent::tracker::SwarmRegistry registry(
-      {.max_peers = static_cast<uint32_t>(s.max_peers),
-       .max_files_per_peer = static_cast<uint32_t>(s.max_files_per_peer),
-       .max_files = static_cast<uint32_t>(s.max_files),
-       .max_holdings = static_cast<uint64_t>(s.max_holdings),
-       .announce_interval = absl::Seconds(s.announce_interval_s)},
-      seed);
+  const pytorrent::tracker::RegistryLimits limits{
+      .max_peers = static_cast<uint32_t>(s.max_peers),
+      .max_files_per_peer = static_cast<uint32_t>(s.max_files_per_peer),
+      .max_files = static_cast<uint32_t>(s.max_files),
+      .max_holdings = static_cast<uint64_t>(s.max_holdings),
+      .announce_interval = absl::Seconds(s.announce_interval_s)};
+  std::unique_ptr<pytorrent::tracker::RedisClient> redis;
+  std::unique_ptr<pytorrent::tracker::SwarmStore> store;
+  if (s.store == "redis") {
+    auto client = pytorrent::tracker::RedisClient::Create(
+        {.addresses = absl::StrSplit(s.redis, ',', absl::SkipWhitespace()),
+         .pool_size = s.redis_pool > 0 ? s.redis_pool : s.io_threads + 2,
+         .command_timeout = absl::Milliseconds(s.redis_timeout_ms)});
+    if (!client.ok()) return Fail(std::string(client.status().message()));
+    redis = std::move(*client);
+    store = std::make_unique<pytorrent::tracker::RedisSwarmStore>(*redis, limits, s.redis_key_tag);
+  } else {
+    store = std::make_unique<pytorrent::tracker::SwarmRegistry>(limits, seed);
+  }
+  pytorrent::tracker::SwarmStore& registry = *store;
   std::mutex registry_mu;
   const absl::Time start = absl::Now();
   std::vector<std::unique_ptr<pytorrent::tracker::RequestHandler>> handlers;
   std::vector<pytorrent::tracker::RequestHandler*> handler_ptrs;
   for (int i = 0; i < s.io_threads; ++i) {
-    handlers.push_back(std::make_unique<pytorrent::tracker::RequestHandler>(registry, *minters[i],
-                                                                            start, &registry_mu));
+    // A thread-safe store (Redis) is called without the mutex, so no
+    // request waits for another's round trip.
+    handlers.push_back(std::make_unique<pytorrent::tracker::RequestHandler>(
+        registry, *minters[i], start, registry.thread_safe() ? nullptr : &registry_mu));
     handler_ptrs.push_back(handlers.back().get());
   }
   for (auto& h : handlers) {
@@ -285,6 +339,10 @@ int main(int argc, char** argv) {
   auto admin =
       pytorrent::admin::StartTrackerAdminServer(service, {.unix_socket_path = s.admin_socket});
   if (!admin.ok()) return Fail(std::string(admin.status().message()));
+  // Health follows the store: NOT_SERVING while Redis cannot be reached.
+  pytorrent::admin::AdminServer* admin_server = admin->get();
+  service.set_on_serving_change(
+      [admin_server](bool serving) { admin_server->SetServing(serving); });
   // The port file announces readiness, so it comes after the admin socket.
   if (!s.port_file.empty()) {
     if (absl::Status st = WriteFileAtomically(s.port_file, absl::StrCat((*server)->port(), "\n"));
@@ -293,10 +351,12 @@ int main(int argc, char** argv) {
     }
   }
   PT_LOG_INFO(
-      "tracker listening on udp {} (announce interval {}s, max peers {}, claimed hosts {}), admin "
-      "{}",
+      "tracker listening on udp {} (announce interval {}s, max peers {}, claimed hosts {}, store "
+      "{}{}), admin {}",
       pytorrent::FormatHostPort(s.host, (*server)->port()), s.announce_interval_s, s.max_peers,
-      s.trust_claimed_hosts ? "trusted" : "ignored", s.admin_socket);
+      s.trust_claimed_hosts ? "trusted" : "ignored", s.store,
+      s.store == "redis" ? absl::StrCat(" ", s.redis, " tag ", s.redis_key_tag) : "",
+      s.admin_socket);
 
   std::vector<std::thread> workers;
   for (int i = 1; i < s.io_threads; ++i) {
@@ -311,7 +371,7 @@ int main(int argc, char** argv) {
   size_t peers = 0;
   {
     std::lock_guard<std::mutex> lock(registry_mu);
-    peers = registry.CountPeers();
+    peers = registry.CountPeers();  // as last seen (a shared store is not asked)
   }
   PT_LOG_INFO("tracker stopped: {} requests, {} announces, {} rejected, {} peers registered",
               c.datagrams, c.announces(), c.TotalRejects(), peers);

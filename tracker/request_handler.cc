@@ -78,6 +78,8 @@ std::string_view RejectKindName(RejectKind kind) {
       return "not_found";
     case RejectKind::kInternal:
       return "internal";
+    case RejectKind::kStoreUnavailable:
+      return "store_unavailable";
     case RejectKind::kCount:
       break;
   }
@@ -158,6 +160,9 @@ void RequestHandler::SetStatusError(const absl::Status& status, v1::TrackerError
                                                                      : RejectKind::kNotFound,
                not_found_code, message, response);
       return;
+    case absl::StatusCode::kUnavailable:
+      SetError(RejectKind::kStoreUnavailable, v1::TRACKER_ERROR_CODE_TRY_AGAIN, message, response);
+      return;
     default:
       SetError(RejectKind::kInternal, v1::TRACKER_ERROR_CODE_INTERNAL, message, response);
       return;
@@ -219,7 +224,12 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
                  "peers_for_root_hash must be empty or 32 bytes", response);
         return;
       }
-      absl::Status s = registry_.Announce(r, now);
+      // BEP 15: the announce reply carries the swarm's peers. Built as a
+      // GetFilePeersResponse on the same arena, then swapped in (no copy).
+      auto* peers =
+          google::protobuf::Arena::CreateMessage<v1::GetFilePeersResponse>(response->GetArena());
+      bool peers_found = false;
+      absl::Status s = registry_.AnnounceAndGetPeers(r, kListBudget, now, peers, &peers_found);
       if (!s.ok()) {
         SetStatusError(s, v1::TRACKER_ERROR_CODE_UNKNOWN_PEER, response);
         return;
@@ -228,20 +238,11 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
       reply->set_interval_seconds(
           static_cast<uint32_t>(absl::ToInt64Seconds(registry_.announce_interval())));
       reply->set_peer_count(static_cast<uint32_t>(registry_.CountPeers()));
-      if (!peers_for.empty()) {
-        // BEP 15: the announce reply carries the swarm's peers. Built as a
-        // GetFilePeersResponse on the same arena, then swapped in (no copy).
-        auto* peers =
-            google::protobuf::Arena::CreateMessage<v1::GetFilePeersResponse>(response->GetArena());
-        const absl::Status ps =
-            registry_.GetFilePeers(peers_for, r.max_peers(), r.peer_id(), kListBudget, now, peers);
-        // NOT_FOUND (no such file) leaves the reply without peers; the
-        // length was checked above, so nothing else can fail.
-        if (ps.ok()) {
-          if (!IsLoopback(from)) DropLoopbackPeers(peers->mutable_peers());
-          reply->mutable_peers()->Swap(peers->mutable_peers());
-          reply->mutable_file()->Swap(peers->mutable_file());
-        }
+      // An unknown file leaves the reply without peers.
+      if (peers_found) {
+        if (!IsLoopback(from)) DropLoopbackPeers(peers->mutable_peers());
+        reply->mutable_peers()->Swap(peers->mutable_peers());
+        reply->mutable_file()->Swap(peers->mutable_file());
       }
       return;
     }

@@ -80,6 +80,8 @@ enum class RejectKind : uint8_t {
   kCapacity,
   kNotFound,
   kInternal,
+  // The swarm store (Redis) could not be reached: answered TRY_AGAIN.
+  kStoreUnavailable,
   kCount
 };
 

@@ -10,16 +10,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/file_limits.h"
 #include "common/names.h"
 
 namespace pytorrent::tracker {
 
 namespace {
-
-// Slots (peers or files) a single page may scan, so a page costs bounded CPU
-// however sparse the tables are.
-constexpr uint32_t kMaxScanPerPage = 4096;
 
 // Page tokens: a 4-byte tag naming the listing and format ("pv2\0" peers,
 // "fv2\0" files), then the last key the previous page covered (peer id,
@@ -71,33 +66,6 @@ absl::Status ParseFileToken(std::string_view token, std::optional<RootHash>* aft
   return absl::OkStatus();
 }
 
-// Encoded size of a varint.
-size_t VarintBytes(uint64_t value) {
-  size_t bytes = 1;
-  for (; value >= 0x80; value >>= 7) ++bytes;
-  return bytes;
-}
-
-// Encoded size of one element of a repeated message field (or of any
-// length-delimited field with a one-byte tag).
-size_t RepeatedElementBytes(size_t message_bytes) {
-  return 1 + VarintBytes(message_bytes) + message_bytes;
-}
-
-bool ContainsIgnoreCase(std::string_view haystack, std::string_view lower_needle) {
-  if (lower_needle.empty()) return true;
-  if (haystack.size() < lower_needle.size()) return false;
-  for (size_t i = 0; i + lower_needle.size() <= haystack.size(); ++i) {
-    size_t j = 0;
-    while (j < lower_needle.size() &&
-           absl::ascii_tolower(static_cast<unsigned char>(haystack[i + j])) == lower_needle[j]) {
-      ++j;
-    }
-    if (j == lower_needle.size()) return true;
-  }
-  return false;
-}
-
 // Parses "tcp://a.b.c.d:port" written canonically (so it prints back the same).
 bool ParseTcp4(std::string_view endpoint, uint32_t* ip, uint16_t* port) {
   constexpr std::string_view kPrefix = "tcp://";
@@ -132,35 +100,6 @@ bool ParseTcp4(std::string_view endpoint, uint32_t* ip, uint16_t* port) {
   *ip = value;
   *port = static_cast<uint16_t>(p);
   return true;
-}
-
-absl::Status ValidateEndpoint(std::string_view endpoint) {
-  if (endpoint.size() > kMaxEndpointBytes) {
-    return absl::InvalidArgumentError("chunk endpoint is too long");
-  }
-  for (char c : endpoint) {
-    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
-      return absl::InvalidArgumentError("chunk endpoint must be printable ASCII without spaces");
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateFile(const v1::FileAvailability& f) {
-  if (absl::Status s = ValidateFileName(f.name()); !s.ok()) return s;
-  if (f.root_hash().size() != kRootHashBytes) {
-    return absl::InvalidArgumentError("root hash must be 32 bytes");
-  }
-  // Chunk counts and indices are uint32 on the wire, and a manifest carries
-  // at most kMaxChunkCount digests: refuse what no peer could transfer.
-  if (absl::Status s = ValidateFileGeometry(f.size_bytes(), f.chunk_size_bytes()); !s.ok()) {
-    return s;
-  }
-  const uint64_t chunks = ChunkCountFor(f.size_bytes(), f.chunk_size_bytes());
-  if (f.chunks_have() > chunks) {
-    return absl::InvalidArgumentError("chunks_have exceeds the file's chunk count");
-  }
-  return absl::OkStatus();
 }
 
 // One page of a listing: walks keys in order from `it`, appending a message
@@ -432,16 +371,10 @@ int SwarmRegistry::ExpireIdle(absl::Time now) {
 
 absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::Time now) {
   ExpireIdle(now);
-  if (request.peer_id() == 0) return absl::InvalidArgumentError("peer_id must not be 0");
-  if (absl::Status s = ValidateUsername(request.username()); !s.ok()) return s;
-  if (absl::Status s = ValidateEndpoint(request.chunk_endpoint()); !s.ok()) return s;
-
-  // Validate every file and removal before changing anything.
+  if (absl::Status s = CheckAnnounce(request); !s.ok()) return s;
   const int n_files = request.files_size();
   size_t new_files = 0;  // distinct files not known yet
-  for (int i = 0; i < n_files; ++i) {
-    const v1::FileAvailability& f = request.files(i);
-    if (absl::Status s = ValidateFile(f); !s.ok()) return s;
+  for (const v1::FileAvailability& f : request.files()) {
     RootHash root;
     std::memcpy(root.data(), f.root_hash().data(), kRootHashBytes);
     const uint32_t known = FindFile(root);
@@ -450,26 +383,6 @@ absl::Status SwarmRegistry::Announce(const v1::AnnounceRequest& request, absl::T
                            files_[known].chunk_size_bytes != f.chunk_size_bytes())) {
       return absl::InvalidArgumentError(
           "a file with this root hash is known with another size or chunk size");
-    }
-  }
-  for (const std::string& r : request.removed_root_hashes()) {
-    if (r.size() != kRootHashBytes) return absl::InvalidArgumentError("root hash must be 32 bytes");
-  }
-  // Duplicates make the file count ambiguous: reject them.
-  {
-    const int n_removed = request.removed_root_hashes_size();
-    if (n_files + n_removed > 1) {
-      absl::flat_hash_set<std::string_view> seen_files, seen_removed;
-      for (int i = 0; i < n_files; ++i) {
-        if (!seen_files.insert(request.files(i).root_hash()).second) {
-          return absl::InvalidArgumentError("a root hash appears twice in files");
-        }
-      }
-      for (const std::string& r : request.removed_root_hashes()) {
-        if (!seen_removed.insert(r).second) {
-          return absl::InvalidArgumentError("a root hash appears twice in removed_root_hashes");
-        }
-      }
     }
   }
 
@@ -749,11 +662,7 @@ absl::Status SwarmRegistry::GetFilePeers(std::string_view root_hash, uint32_t ma
     EndpointBuffer buf;
     const std::string_view endpoint = EndpointOf(p, buf);
     const uint32_t chunks_have = p.files[picks[i].holding].chunks_have;
-    size_t bytes = 9;
-    if (!p.username.empty()) bytes += RepeatedElementBytes(p.username.size());
-    if (!endpoint.empty()) bytes += RepeatedElementBytes(endpoint.size());
-    if (chunks_have != 0) bytes += 1 + VarintBytes(chunks_have);
-    bytes = RepeatedElementBytes(bytes);
+    const size_t bytes = FilePeerElementBytes(p.username, endpoint, chunks_have);
     if (used + bytes > max_bytes) break;
     used += bytes;
     ++added;

@@ -45,35 +45,10 @@
 #include "absl/time/time.h"
 #include "google/protobuf/repeated_field.h"
 #include "proto/tracker.pb.h"
+#include "tracker/swarm_rules.h"
 #include "tracker/swarm_store.h"
 
 namespace pytorrent::tracker {
-
-inline constexpr size_t kRootHashBytes = 32;
-inline constexpr size_t kMaxEndpointBytes = 200;
-inline constexpr size_t kMaxQueryBytes = 255;
-
-struct RegistryLimits {
-  // Peers that may be registered at once.
-  uint32_t max_peers = 1'000'000;
-  // Files one peer may offer.
-  uint32_t max_files_per_peer = 1'000;
-  // Distinct files (swarms) known tracker-wide. An announce that would add
-  // files past it fails as a whole (RESOURCE_EXHAUSTED); announces of known
-  // files still succeed.
-  uint32_t max_files = 1'000'000;
-  // (peer, file) pairs tracker-wide: the sum over peers of the files each
-  // offers. Bounds memory that max_peers x max_files_per_peer would not.
-  uint64_t max_holdings = 10'000'000;
-  // Peers announce this often; they expire after twice this.
-  absl::Duration announce_interval = absl::Seconds(60);
-  // Page size when a request asks for 0, and the most a page may hold.
-  uint32_t default_page_size = 50;
-  uint32_t max_page_size = 200;
-  // Peers returned by GetFilePeers when asked for 0, and the most returned.
-  uint32_t default_file_peers = 30;
-  uint32_t max_file_peers = 64;
-};
 
 class SwarmRegistry final : public SwarmStore {
  public:
@@ -130,8 +105,7 @@ class SwarmRegistry final : public SwarmStore {
 
   size_t CountPeers() const override { return peer_index_.size(); }
   size_t CountFiles() const override { return file_index_.size(); }
-  // (peer, file) pairs registered.
-  uint64_t CountHoldings() const { return holdings_; }
+  uint64_t CountHoldings() const override { return holdings_; }
   absl::Duration announce_interval() const override { return limits_.announce_interval; }
   const RegistryLimits& limits() const { return limits_; }
 

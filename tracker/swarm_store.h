@@ -7,7 +7,13 @@
 // tracker instances) can implement the same interface.
 //
 // Implementations take `now` as a parameter (no clock of their own), and
-// are not required to be thread-safe: callers serialize access.
+// are not required to be thread-safe: callers serialize access, unless
+// `thread_safe()` says they need not (a shared store that waits on the
+// network must not be called under a lock other requests wait for).
+//
+// A store that lives elsewhere (Redis) may be unreachable: then any call
+// returns UNAVAILABLE, changing nothing, and `serving()` is false until it
+// answers again.
 
 #include <cstdint>
 #include <string>
@@ -81,10 +87,34 @@ class SwarmStore {
                                     uint64_t exclude_peer_id, size_t max_bytes, absl::Time now,
                                     v1::GetFilePeersResponse* out) = 0;
 
+  // Announce, then, if it succeeded and `request.peers_for_root_hash` is
+  // set, GetFilePeers for that file leaving out the announcing peer. A store
+  // may do both in one step (one round trip). `*peers_found` tells whether
+  // `peers` was filled (false for an unknown file). Errors are Announce's.
+  virtual absl::Status AnnounceAndGetPeers(const v1::AnnounceRequest& request, size_t max_bytes,
+                                           absl::Time now, v1::GetFilePeersResponse* peers,
+                                           bool* peers_found) {
+    *peers_found = false;
+    if (absl::Status s = Announce(request, now); !s.ok()) return s;
+    if (request.peers_for_root_hash().empty()) return absl::OkStatus();
+    const absl::Status s = GetFilePeers(request.peers_for_root_hash(), request.max_peers(),
+                                        request.peer_id(), max_bytes, now, peers);
+    *peers_found = s.ok();
+    return absl::OkStatus();
+  }
+
+  // Counts as of this store's last call (a shared store does not ask the
+  // network for them).
   virtual size_t CountPeers() const = 0;
   virtual size_t CountFiles() const = 0;
+  // (peer, file) pairs registered.
+  virtual uint64_t CountHoldings() const = 0;
   // Peers should announce this often; they expire after twice this.
   virtual absl::Duration announce_interval() const = 0;
+  // Whether concurrent calls are safe without the caller's lock.
+  virtual bool thread_safe() const { return false; }
+  // False while the store cannot be reached (calls return UNAVAILABLE).
+  virtual bool serving() const { return true; }
 };
 
 }  // namespace pytorrent::tracker

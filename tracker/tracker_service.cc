@@ -53,10 +53,21 @@ HandlerCounters TrackerService::Counters() const {
   return total;
 }
 
+std::unique_lock<std::mutex> TrackerService::LockStore() {
+  if (registry_.thread_safe()) return std::unique_lock<std::mutex>();
+  return std::unique_lock<std::mutex>(registry_mu_);
+}
+
 void TrackerService::Tick(absl::Time now) {
   {
-    std::lock_guard<std::mutex> lock(registry_mu_);
+    auto lock = LockStore();
     registry_.ExpireIdle(now);
+  }
+  // ExpireIdle reached the store (or failed to): serving() is current.
+  const int serving = registry_.serving() ? 1 : 0;
+  if (serving != reported_serving_ && on_serving_change_) {
+    on_serving_change_(serving == 1);
+    reported_serving_ = serving;
   }
   const HandlerCounters c = Counters();
   {
@@ -86,7 +97,7 @@ v1::TrackerStats TrackerService::GetStats() {
   const absl::Time now = absl::Now();
   v1::TrackerStats stats;
   {
-    std::lock_guard<std::mutex> lock(registry_mu_);
+    auto lock = LockStore();
     registry_.ExpireIdle(now);
     stats.set_peers(static_cast<uint32_t>(registry_.CountPeers()));
     stats.set_files(static_cast<uint32_t>(registry_.CountFiles()));
@@ -117,7 +128,7 @@ v1::TrackerStats TrackerService::GetStats() {
 absl::StatusOr<v1::ListSwarmsResponse> TrackerService::ListSwarms(
     const v1::ListSwarmsRequest& request) {
   v1::ListSwarmsResponse result;
-  std::lock_guard<std::mutex> lock(registry_mu_);
+  auto lock = LockStore();
   absl::Status s =
       registry_.SearchFiles("", {.token = request.page_token(), .page_size = request.page_size()},
                             absl::Now(), result.mutable_swarms(), result.mutable_next_page_token());
@@ -128,7 +139,7 @@ absl::StatusOr<v1::ListSwarmsResponse> TrackerService::ListSwarms(
 absl::StatusOr<v1::ListTrackerPeersResponse> TrackerService::ListPeers(
     const v1::ListTrackerPeersRequest& request) {
   v1::ListTrackerPeersResponse result;
-  std::lock_guard<std::mutex> lock(registry_mu_);
+  auto lock = LockStore();
   absl::Status s =
       registry_.ListPeers({.token = request.page_token(), .page_size = request.page_size()},
                           absl::Now(), result.mutable_peers(), result.mutable_next_page_token());
@@ -137,7 +148,7 @@ absl::StatusOr<v1::ListTrackerPeersResponse> TrackerService::ListPeers(
 }
 
 absl::Status TrackerService::EvictPeer(uint64_t peer_id) {
-  std::lock_guard<std::mutex> lock(registry_mu_);
+  auto lock = LockStore();
   return registry_.Evict(peer_id, absl::Now());
 }
 

@@ -11,10 +11,14 @@
 // - As a `TrackerControl` it is called from admin (gRPC) threads. The
 //   registry is shared by the I/O threads behind `registry_mu` (held only
 //   around registry work, not around parsing or I/O), so the control
-//   methods take that mutex too and answer at once.
+//   methods take that mutex too and answer at once. A thread-safe store
+//   (Redis) is called without the mutex.
+// - Health: once a second the primary reports the store's `serving()` to
+//   `on_serving_change` when it changed (the admin plane's health status).
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -37,6 +41,11 @@ class TrackerService final : public TrackerControl {
 
   // The loop-side handler for I/O thread `i` (0 is the primary).
   DatagramHandler& shard(size_t i);
+  // Called on the primary I/O thread with the store's serving() when it
+  // changes (and once at the first tick). Set before the loops run.
+  void set_on_serving_change(std::function<void(bool)> callback) {
+    on_serving_change_ = std::move(callback);
+  }
   // All handlers' counters summed. Thread-safe.
   HandlerCounters Counters() const;
 
@@ -51,6 +60,8 @@ class TrackerService final : public TrackerControl {
   class Shard;
   // Primary I/O thread, once a second.
   void Tick(absl::Time now);
+  // Holds registry_mu_ unless the store is thread-safe.
+  std::unique_lock<std::mutex> LockStore();
 
   SwarmStore& registry_;  // guarded by registry_mu_
   std::mutex& registry_mu_;
@@ -67,6 +78,8 @@ class TrackerService final : public TrackerControl {
   // Primary-thread state for burst logging.
   HandlerCounters logged_;
   absl::Time last_reject_log_ = absl::InfinitePast();
+  std::function<void(bool)> on_serving_change_;
+  int reported_serving_ = -1;  // primary thread: -1 never reported
 };
 
 }  // namespace pytorrent::tracker
