@@ -64,11 +64,14 @@ class SwarmStore {
   virtual int ExpireIdle(absl::Time now) = 0;
 
   // Appends a page of peers to `out`; sets `next_token` (empty on the last
-  // page). Tokens resume after the last item a page covered, in a stable
-  // key order (peer id; root hash for files), not at a position: a peer
+  // page). Tokens resume after the last item a page covered, in one key
+  // order for every store (peer id as an unsigned number; root hash as
+  // unsigned bytes for files), not at a position: a peer
   // registered for the whole listing is listed exactly once and none twice,
   // whatever changes between pages (proto/tracker.proto, ListPeersRequest).
-  // INVALID_ARGUMENT for a token this store did not make.
+  // A page always holds at least one item when any is left, whatever
+  // `page.max_bytes`, so paging ends. INVALID_ARGUMENT for a token this
+  // store did not make (tokens are not portable between store kinds).
   virtual absl::Status ListPeers(const PageRequest& page, absl::Time now,
                                  google::protobuf::RepeatedPtrField<v1::PeerInfo>* out,
                                  std::string* next_token) = 0;
