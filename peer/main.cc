@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "peer/chunk_listen.h"
+#include "peer/failover_tracker_client.h"
 #include "peer/content/chunk_digest.h"
 #include "peer/home_lock.h"
 #include "peer/node_identity.h"
@@ -147,7 +148,8 @@ int main(int argc, char** argv) {
   // the credit windows already bound.
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  std::string home, tracker, username, chunk_listen, admin_socket, log_level = "info", config_path;
+  std::vector<std::string> trackers;
+  std::string home, username, chunk_listen, admin_socket, log_level = "info", config_path;
   std::string chunk_public_endpoint;
   std::string download;
   uint32_t announce_interval_s = 0, chunk_size_kib = 0, serve_budget_mib = 0;
@@ -167,9 +169,15 @@ int main(int argc, char** argv) {
       "stderr\n"
       "  100+ the command line did not parse (CLI11's codes)");
   app.add_option("--home", home, "Home folder (default $HOME/.pytorrent/node)");
-  app.add_option("--tracker", tracker,
+  app.add_option("--tracker", trackers,
                  "Tracker HOST:PORT, an IPv6 host in brackets: [2001:db8::1]:6969 "
-                 "(config: tracker_host, tracker_port)");
+                 "(config: tracker_host, tracker_port). Repeat it (or separate with commas) "
+                 "for several instances of one tracker network: the peer announces to one and "
+                 "fails over to the next when it stops answering; a name resolving to several "
+                 "addresses is several instances")
+      ->delimiter(',')
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--username", username, "Name shown to other peers (config: username)");
   app.add_option("--chunk-public-endpoint", chunk_public_endpoint,
                  "tcp://HOST:PORT where others reach this node through a port forward or a "
@@ -266,11 +274,22 @@ int main(int argc, char** argv) {
              !s.ok()) {
     return Fail(std::string(s.message()));
   }
-  if (!tracker.empty()) {
-    absl::StatusOr<pytorrent::HostPort> address = pytorrent::ParseHostPort(tracker);
-    if (!address.ok()) return Fail(absl::StrCat("--tracker: ", address.status().message()));
-    config.tracker_host = address->host;
-    config.tracker_port = address->port;
+  if (!trackers.empty()) {
+    if (trackers.size() > pytorrent::peer::kMaxTrackerAddresses) {
+      return Fail(absl::StrCat("--tracker: at most ", pytorrent::peer::kMaxTrackerAddresses,
+                               " addresses"));
+    }
+    config.tracker_fallbacks.clear();
+    for (size_t i = 0; i < trackers.size(); ++i) {
+      absl::StatusOr<pytorrent::HostPort> address = pytorrent::ParseHostPort(trackers[i]);
+      if (!address.ok()) return Fail(absl::StrCat("--tracker: ", address.status().message()));
+      if (i == 0) {
+        config.tracker_host = address->host;
+        config.tracker_port = address->port;
+      } else {
+        config.tracker_fallbacks.push_back(*std::move(address));
+      }
+    }
     config.tracker_configured = true;
   }
   if (!username.empty()) config.username = username;
@@ -312,7 +331,13 @@ int main(int argc, char** argv) {
   tracker_options.initial_timeout = absl::Milliseconds(300);
   tracker_options.max_retries = 7;
   tracker_options.max_timeout = absl::Milliseconds(1200);
-  auto client = pytorrent::peer::TrackerClient::Create(tracker_options);
+  // Every configured instance, and every address each name resolves to;
+  // one address gives the plain client.
+  std::vector<pytorrent::HostPort> tracker_addresses = {
+      {.host = config.tracker_host, .port = config.tracker_port}};
+  tracker_addresses.insert(tracker_addresses.end(), config.tracker_fallbacks.begin(),
+                           config.tracker_fallbacks.end());
+  auto client = pytorrent::peer::CreateTrackerClient(tracker_addresses, tracker_options);
   if (!client.ok()) return Fail(absl::StrCat("tracker: ", client.status().message()));
 
   pytorrent::peer::PeerNodeOptions options;
@@ -321,11 +346,9 @@ int main(int argc, char** argv) {
   options.config_path = config_path;
   options.download_history = config.download_history;
   // UpdateSettings switches trackers at once with a client made like this one.
+  // (A name resolving to several addresses fails over between them there too.)
   options.tracker_factory = [tracker_options](const std::string& host, uint16_t port) {
-    pytorrent::peer::TrackerClientOptions next = tracker_options;
-    next.host = host;
-    next.port = port;
-    return pytorrent::peer::TrackerClient::Create(next);
+    return pytorrent::peer::CreateTrackerClient({{.host = host, .port = port}}, tracker_options);
   };
   options.peer_id = identity->peer_id;
   options.peer_key = identity->peer_key;

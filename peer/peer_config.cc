@@ -38,6 +38,50 @@ absl::Status ParseUnsigned(const std::string& key, const std::string& value, uin
   return absl::OkStatus();
 }
 
+// tracker_host: the first entry is a host (it takes tracker_port); each
+// later one "HOST:PORT" or a host taking tracker_port, so `config`'s port
+// must be set first.
+absl::Status ParseTrackerHosts(const std::string& value, PeerConfig& config) {
+  const std::vector<absl::string_view> entries = absl::StrSplit(value, ',');
+  if (entries.size() > kMaxTrackerAddresses) {
+    return absl::InvalidArgumentError(absl::StrCat("tracker_host lists ", entries.size(),
+                                                   " trackers; at most ", kMaxTrackerAddresses));
+  }
+  std::vector<HostPort> fallbacks;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const std::string entry(absl::StripAsciiWhitespace(entries[i]));
+    absl::StatusOr<std::string> host = ParseHost(entry);
+    if (i == 0) {
+      if (!host.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("tracker_host: ", host.status().message()));
+      }
+      config.tracker_host = *std::move(host);
+      continue;
+    }
+    if (host.ok()) {
+      fallbacks.push_back({.host = *std::move(host), .port = config.tracker_port});
+      continue;
+    }
+    absl::StatusOr<HostPort> address = ParseHostPort(entry);
+    if (!address.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tracker_host entry ", i + 1, ": ", address.status().message()));
+    }
+    fallbacks.push_back(*std::move(address));
+  }
+  // FormatPeerConfig writes the list back with every port; it must fit one
+  // line to read back the same.
+  size_t line_bytes = std::string_view("tracker_host=").size() + config.tracker_host.size();
+  for (const HostPort& f : fallbacks) line_bytes += 1 + FormatHostPort(f.host, f.port).size();
+  if (line_bytes > kMaxConfigLineBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tracker_host: the list is too long for one config line (", line_bytes,
+                     " bytes with every port written; at most ", kMaxConfigLineBytes, ")"));
+  }
+  config.tracker_fallbacks = std::move(fallbacks);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
@@ -45,6 +89,18 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
   // file (found by //tests/fuzz:config_file_fuzz).
   if (text.find('\0') != std::string_view::npos) {
     return absl::InvalidArgumentError("config contains a NUL byte; it must be plain text");
+  }
+  {
+    size_t line = 1;
+    for (const absl::string_view l :
+         absl::StrSplit(absl::string_view(text.data(), text.size()), '\n')) {
+      if (l.size() > kMaxConfigLineBytes) {
+        return absl::InvalidArgumentError(absl::StrCat("config line ", line, " is ", l.size(),
+                                                       " bytes; lines are at most ",
+                                                       kMaxConfigLineBytes));
+      }
+      ++line;
+    }
   }
   INIReader reader(text.data(), text.size());
   if (reader.ParseError() != 0) {
@@ -67,17 +123,13 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
   PeerConfig config;
   std::string value;
   uint64_t number = 0;
-  if (Lookup(reader, "tracker_host", value)) {
-    absl::StatusOr<std::string> host = ParseHost(value);
-    if (!host.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("tracker_host: ", host.status().message()));
-    }
-    config.tracker_host = *std::move(host);
-    config.tracker_configured = true;
-  }
   if (Lookup(reader, "tracker_port", value)) {
     if (absl::Status s = ParseUnsigned("tracker_port", value, 1, 65535, number); !s.ok()) return s;
     config.tracker_port = static_cast<uint16_t>(number);
+    config.tracker_configured = true;
+  }
+  if (Lookup(reader, "tracker_host", value)) {
+    if (absl::Status s = ParseTrackerHosts(value, config); !s.ok()) return s;
     config.tracker_configured = true;
   }
   if (Lookup(reader, "username", value) && !value.empty()) {
@@ -217,8 +269,12 @@ std::string FormatPeerConfig(const PeerConfig& config) {
   std::string out(kConfigHeader);
   const PeerConfig defaults;
   if (config.tracker_configured || config.tracker_host != defaults.tracker_host ||
-      config.tracker_port != defaults.tracker_port) {
-    absl::StrAppend(&out, "tracker_host=", config.tracker_host, "\n");
+      config.tracker_port != defaults.tracker_port || !config.tracker_fallbacks.empty()) {
+    absl::StrAppend(&out, "tracker_host=", config.tracker_host);
+    for (const HostPort& fallback : config.tracker_fallbacks) {
+      absl::StrAppend(&out, ",", FormatHostPort(fallback.host, fallback.port));
+    }
+    absl::StrAppend(&out, "\n");
     absl::StrAppend(&out, "tracker_port=", config.tracker_port, "\n");
   }
   absl::StrAppend(&out, "username=", config.username, "\n");

@@ -4,7 +4,10 @@
 // The peer node's settings, as read from `config/config.txt` (key=value
 // lines, the original PyTorrent's format, parsed with inih).
 //
-// Keys: tracker_host, tracker_port, username, chunk_listen,
+// Keys: tracker_host (one host, or a comma-separated list of tracker
+// instances of one network: "a.lan,10.0.0.2:7000,[2001:db8::3]"; entries
+// after the first may carry their own port), tracker_port, username,
+// chunk_listen,
 // chunk_public_endpoint, chunk_size_kib, announce_interval_s,
 // serve_budget_mib, reseed, download_history, admin_socket, admin_tcp,
 // admin_tls_cert,
@@ -23,18 +26,30 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/host_port.h"
 #include "peer/chunk_listen.h"
 
 namespace pytorrent::peer {
 
 inline constexpr uint32_t kMinServeBudgetMib = 8;
 inline constexpr uint32_t kMaxServeBudgetMib = 1 << 20;
+// Tracker addresses a config may list (tracker_host, repeated --tracker).
+inline constexpr size_t kMaxTrackerAddresses = 16;
+// Longest config line: inih as Debian builds it (INI_MAX_LINE 200, with the
+// line break and the NUL) silently cuts a longer line and reads the rest as
+// another line, so longer lines are refused and never written.
+inline constexpr size_t kMaxConfigLineBytes = 198;
 
 struct PeerConfig {
   // A name or an IP address; IPv6 without brackets (the config file may
   // write them, as in tracker_host=[2001:db8::1]).
   std::string tracker_host = "127.0.0.1";
   uint16_t tracker_port = 6969;
+  // More instances of the same tracker network, tried in order when the one
+  // in use stops answering (peer/failover_tracker_client.h): the entries of
+  // tracker_host after the first (one without a port takes tracker_port), or
+  // repeated --tracker flags. UpdateSettings sets one address and drops them.
+  std::vector<HostPort> tracker_fallbacks;
   // True once a tracker address was configured (a tracker_host or
   // tracker_port key, the --tracker flag, UpdateSettings). Until then the node
   // uses the defaults above but reports no tracker address, so the CLI's first

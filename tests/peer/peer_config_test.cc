@@ -36,6 +36,57 @@ TEST(PeerConfigTest, TrackerHostTakesIpv6WithOrWithoutBrackets) {
   }
 }
 
+// Several instances of one tracker network: the first entry is the host
+// (with tracker_port), later ones may carry their own port.
+TEST(PeerConfigTest, TrackerHostListsSeveralInstances) {
+  absl::StatusOr<PeerConfig> c = ParsePeerConfig(
+      "tracker_port=7000\ntracker_host=a.lan, 10.0.0.2:7001,[2001:db8::3],2001:db8::4\n");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tracker_host, "a.lan");
+  EXPECT_EQ(c->tracker_port, 7000);
+  std::vector<std::string> fallbacks;
+  for (const HostPort& f : c->tracker_fallbacks)
+    fallbacks.push_back(FormatHostPort(f.host, f.port));
+  EXPECT_EQ(fallbacks, (std::vector<std::string>{"10.0.0.2:7001", "[2001:db8::3]:7000",
+                                                 "[2001:db8::4]:7000"}));
+  absl::StatusOr<PeerConfig> again = ParsePeerConfig(FormatPeerConfig(*c));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->tracker_host, "a.lan");
+  ASSERT_EQ(again->tracker_fallbacks.size(), 3u);
+  EXPECT_EQ(again->tracker_fallbacks[1].host, "2001:db8::3");
+  EXPECT_EQ(again->tracker_fallbacks[1].port, 7000);
+
+  for (const char* bad : {"tracker_host=a,\n", "tracker_host=a,b c\n", "tracker_host=a,b:0\n",
+                          "tracker_host=a,,b\n", "tracker_host=a:1,b\n"}) {
+    EXPECT_TRUE(absl::IsInvalidArgument(ParsePeerConfig(bad).status())) << bad;
+  }
+  // inih cuts lines past 199 bytes and reads the rest as another line (a
+  // list of 16 long names came back with 2 entries): such lines are refused,
+  // and so is a list that would not fit one line once written with ports.
+  std::string longest = "tracker_host=" + std::string(60, 'h');
+  for (size_t i = 1; i < kMaxTrackerAddresses; ++i) {
+    longest += "," + std::string(56, 'h') + std::to_string(1000 + i) + ":6970";
+  }
+  EXPECT_TRUE(absl::IsInvalidArgument(ParsePeerConfig(longest + "\n").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      ParsePeerConfig("username=alice\nadmin_socket=/" + std::string(200, 's') + "\n").status()));
+  std::string fits = "tracker_host=a";
+  for (int i = 0; i < 11; ++i) fits += ",b" + std::to_string(i);  // 11 x 9 bytes with ports
+  absl::StatusOr<PeerConfig> fitting = ParsePeerConfig("tracker_port=6969\n" + fits + "\n");
+  ASSERT_TRUE(fitting.ok()) << fitting.status();
+  absl::StatusOr<PeerConfig> fitting_again = ParsePeerConfig(FormatPeerConfig(*fitting));
+  ASSERT_TRUE(fitting_again.ok()) << fitting_again.status();
+  EXPECT_EQ(FormatPeerConfig(*fitting_again), FormatPeerConfig(*fitting));
+  std::string too_long_written = "tracker_host=a";
+  for (int i = 0; i < 15; ++i) too_long_written += "," + std::string(8, 'b') + std::to_string(i);
+  ASSERT_LE(too_long_written.size(), kMaxConfigLineBytes);
+  EXPECT_TRUE(absl::IsInvalidArgument(ParsePeerConfig(too_long_written + "\n").status()));
+
+  std::string many = "tracker_host=a";
+  for (size_t i = 0; i < kMaxTrackerAddresses; ++i) many += ",b" + std::to_string(i);
+  EXPECT_TRUE(absl::IsInvalidArgument(ParsePeerConfig(many + "\n").status()));
+}
+
 TEST(PeerConfigTest, ANulByteIsRefusedNotAnEndOfFile) {
   // inih stops at a NUL: the username after it would have been ignored.
   const std::string text("# header\0\nusername=alice\n", 25);
