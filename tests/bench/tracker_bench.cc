@@ -16,6 +16,15 @@
 //
 //   bazel run -c opt //tests/bench:tracker_bench --
 //       --seconds=10 --clients=4 --swarms=10000 --peers=100000
+//
+// A tracker fleet (tracker/README.md): --store=redis starts a real
+// redis-server (--redis-cluster: a 3-master Redis Cluster) under a temporary
+// folder and --instances trackers on it sharing one --secret-file; client
+// thread c talks to instance c % instances. The same load then runs against
+// one in-memory tracker in the same run (the reference: opentracker is not
+// packaged for Debian, so it cannot run here), and the line adds the
+// reference's figures, the ratio, the CPU per announce of the trackers and
+// of Redis, and Redis memory per registered peer (INFO used_memory).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -32,6 +41,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <sstream>
@@ -43,6 +53,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "proto/tracker.pb.h"
+#include "tests/tracker/redis_process.h"
 #include "tests/tracker/tracker_process.h"
 
 namespace {
@@ -71,6 +82,12 @@ struct Config {
   // The tracker's --connection-id-window-s (the smoke test shortens it so
   // clients renew their ids during the run).
   int id_window_s = 120;
+  // memory | redis; tracker instances (redis only); a Redis Cluster.
+  std::string store = "memory";
+  int instances = 1;
+  bool redis_cluster = false;
+  // With --store=redis: also measure one in-memory tracker in the same run.
+  bool reference = true;
 };
 
 struct ThreadResult {
@@ -406,6 +423,281 @@ double CpuSeconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// What one measured load gave.
+struct RunResult {
+  double announces_per_s = 0, datagrams_per_s = 0, p50_us = 0, p99_us = 0;
+  uint64_t errors = 0, register_errors = 0, registered = 0, connects = 0;
+  double peak_rss_mib = 0, idle_rss_mib = 0, bytes_per_peer = 0, register_s = 0;
+  double tracker_cpu_s = 0, store_cpu_s = 0, bench_cpu_s = 0;
+  uint64_t requests = 0, announces = 0;
+  double peers_per_reply = 0;
+  // Redis only: used_memory growth per registered peer.
+  double store_bytes_per_peer = 0;
+  int tracker_exit = 0;
+};
+
+// Pins the given processes (every thread) to CPU 0 and this process to the
+// other CPUs.
+void Pin(const std::vector<pid_t>& pids) {
+  const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (cpus < 2) return;
+  cpu_set_t tracker_set;
+  CPU_ZERO(&tracker_set);
+  CPU_SET(0, &tracker_set);
+  for (pid_t pid : pids) {
+    std::error_code ec;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      sched_setaffinity(std::stoi(task.path().filename().string()), sizeof(tracker_set),
+                        &tracker_set);
+    }
+  }
+  cpu_set_t client_set;
+  CPU_ZERO(&client_set);
+  for (int c = 1; c < cpus; ++c) CPU_SET(c, &client_set);
+  sched_setaffinity(0, sizeof(client_set), &client_set);
+}
+
+// Registers every peer, then runs the load; `trackers` serve it (client c
+// talks to trackers[c % size]), `store_pids` are the Redis processes (empty
+// for the in-memory store), `store_memory` their used_memory in bytes.
+bool Measure(const Config& config, const std::vector<pytorrent::testing::TrackerProcess*>& trackers,
+             const std::vector<pid_t>& store_pids, const std::function<int64_t()>& store_memory,
+             RunResult* out) {
+  std::vector<pid_t> tracker_pids;
+  for (auto* t : trackers) tracker_pids.push_back(t->pid());
+  if (config.pin) {
+    std::vector<pid_t> all = tracker_pids;
+    all.insert(all.end(), store_pids.begin(), store_pids.end());
+    Pin(all);
+  }
+  auto sum = [](const std::vector<pid_t>& pids, auto fn) {
+    double total = 0;
+    for (pid_t pid : pids) total += fn(pid);
+    return total;
+  };
+  auto rss_kib = [](pid_t pid) { return static_cast<double>(StatusKib(pid, "VmRSS")); };
+  const double idle_rss_kib = sum(tracker_pids, rss_kib);
+  const int64_t idle_store_bytes = store_memory ? store_memory() : 0;
+
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int c = 0; c < config.clients; ++c) {
+    const int first = static_cast<int>(int64_t{config.peers} * c / config.clients);
+    const int last = static_cast<int>(int64_t{config.peers} * (c + 1) / config.clients);
+    clients.push_back(
+        std::make_unique<Client>(config, trackers[c % trackers.size()]->port(), first, last));
+    if (!clients.back()->Connect()) {
+      std::cerr << "connect failed\n";
+      return false;
+    }
+  }
+  std::vector<ThreadResult> reg(config.clients), load(config.clients);
+  auto run_all = [&](auto fn) {
+    std::vector<std::thread> threads;
+    for (int c = 0; c < config.clients; ++c) {
+      threads.emplace_back([&, c] {
+        if (config.batch_sched) {
+          sched_param param{};
+          pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+        }
+        fn(c);
+      });
+    }
+    for (auto& t : threads) t.join();
+  };
+  const int64_t reg_start = NowNs();
+  run_all([&](int c) { clients[c]->Register(&reg[c]); });
+  out->register_s = static_cast<double>(NowNs() - reg_start) / 1e9;
+  const double registered_rss_kib = sum(tracker_pids, rss_kib);
+  const int64_t registered_store_bytes = store_memory ? store_memory() : 0;
+
+  const double cpu_before = sum(tracker_pids, CpuSeconds);
+  const double store_cpu_before = sum(store_pids, CpuSeconds);
+  const double self_cpu_before = CpuSeconds(getpid());
+  const int64_t start = NowNs();
+  const int64_t end = start + int64_t{config.seconds} * 1'000'000'000;
+  run_all([&](int c) {
+    load[c].latencies_ns.reserve(static_cast<size_t>(config.seconds) * 400'000 /
+                                 static_cast<size_t>(config.clients));
+    clients[c]->Load(end, &load[c]);
+  });
+  const double elapsed = static_cast<double>(NowNs() - start) / 1e9;
+  double peak_kib = 0;
+  for (pid_t pid : tracker_pids) {
+    peak_kib = std::max(peak_kib, static_cast<double>(StatusKib(pid, "VmHWM")));
+  }
+  out->tracker_cpu_s = sum(tracker_pids, CpuSeconds) - cpu_before;
+  out->store_cpu_s = sum(store_pids, CpuSeconds) - store_cpu_before;
+  out->bench_cpu_s = CpuSeconds(getpid()) - self_cpu_before;
+
+  uint64_t sampled_replies = 0, sampled_peers = 0;
+  std::vector<uint32_t> all;
+  for (int c = 0; c < config.clients; ++c) {
+    out->announces += load[c].announces;
+    out->requests += load[c].requests;
+    out->errors += load[c].errors;
+    out->register_errors += reg[c].errors;
+    out->registered += reg[c].announces;
+    out->connects += load[c].connects;
+    sampled_replies += load[c].sampled_replies;
+    sampled_peers += load[c].sampled_peers;
+    all.insert(all.end(), load[c].latencies_ns.begin(), load[c].latencies_ns.end());
+  }
+  out->errors += out->register_errors;
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) {
+    if (all.empty()) return 0.0;
+    return all[std::min(all.size() - 1, static_cast<size_t>(p * static_cast<double>(all.size())))] /
+           1000.0;
+  };
+  out->announces_per_s = static_cast<double>(out->announces) / elapsed;
+  out->datagrams_per_s = static_cast<double>(out->requests + out->connects) / elapsed;
+  out->p50_us = pct(0.50);
+  out->p99_us = pct(0.99);
+  out->peak_rss_mib = peak_kib / 1024.0;
+  out->idle_rss_mib = idle_rss_kib / 1024.0;
+  const double registered = static_cast<double>(std::max<uint64_t>(1, out->registered));
+  out->bytes_per_peer = (registered_rss_kib - idle_rss_kib) * 1024.0 / registered;
+  out->store_bytes_per_peer =
+      static_cast<double>(registered_store_bytes - idle_store_bytes) / registered;
+  out->peers_per_reply = static_cast<double>(sampled_peers) /
+                         static_cast<double>(std::max<uint64_t>(1, sampled_replies));
+  for (auto* t : trackers) {
+    const int code = t->Stop();
+    if (code != 0) out->tracker_exit = code;
+  }
+  return true;
+}
+
+std::vector<std::string> TrackerArgs(const Config& config) {
+  return {"--max-peers",
+          std::to_string(config.peers + 16),
+          "--announce-interval-s",
+          "3600",
+          "--io-threads",
+          std::to_string(config.io_threads),
+          "--connection-id-window-s",
+          std::to_string(config.id_window_s),
+          "--log-level",
+          "warn"};
+}
+
+// One in-memory tracker, measured.
+bool MeasureMemory(const Config& config, const std::string& dir, RunResult* out) {
+  auto tracker = pytorrent::testing::TrackerProcess::Start(
+      {.binary = config.tracker, .dir = dir, .args = TrackerArgs(config)});
+  if (!tracker.ok()) {
+    std::cerr << "cannot start tracker: " << tracker.status() << "\n";
+    return false;
+  }
+  return Measure(config, {tracker->get()}, {}, nullptr, out);
+}
+
+// used_memory of one Redis node, in bytes (0 if unknown).
+int64_t UsedMemory(const pytorrent::testing::RedisServer& redis) {
+  absl::StatusOr<std::string> info = redis.Command("INFO memory");
+  if (!info.ok()) return 0;
+  const size_t at = info->find("used_memory:");
+  if (at == std::string::npos) return 0;
+  return std::atoll(info->c_str() + at + std::strlen("used_memory:"));
+}
+
+// --instances trackers on one redis-server or a 3-master cluster, measured.
+bool MeasureRedis(const Config& config, const std::string& dir, RunResult* out) {
+  std::unique_ptr<pytorrent::testing::RedisServer> server;
+  std::unique_ptr<pytorrent::testing::RedisCluster> cluster;
+  std::vector<pytorrent::testing::RedisServer*> nodes;
+  std::string addresses;
+  if (config.redis_cluster) {
+    auto started = pytorrent::testing::RedisCluster::Start(dir + "/cluster", 3);
+    if (!started.ok()) {
+      std::cerr << "cannot start a Redis Cluster: " << started.status() << "\n";
+      return false;
+    }
+    cluster = std::move(*started);
+    for (size_t i = 0; i < cluster->size(); ++i) nodes.push_back(&cluster->node(i));
+    addresses = cluster->addresses();
+  } else {
+    auto started = pytorrent::testing::RedisServer::Start({.dir = dir + "/redis"});
+    if (!started.ok()) {
+      std::cerr << "cannot start redis-server: " << started.status() << "\n";
+      return false;
+    }
+    server = std::move(*started);
+    nodes.push_back(server.get());
+    addresses = server->address();
+  }
+  const std::string secret = dir + "/secret";
+  std::ofstream(secret) << std::string(64, 'b') << "\n";
+  std::vector<std::unique_ptr<pytorrent::testing::TrackerProcess>> trackers;
+  std::vector<pytorrent::testing::TrackerProcess*> raw;
+  for (int i = 0; i < config.instances; ++i) {
+    std::vector<std::string> args = TrackerArgs(config);
+    for (const std::string& a :
+         {std::string("--store"), std::string("redis"), std::string("--redis"), addresses,
+          std::string("--secret-file"), secret}) {
+      args.push_back(a);
+    }
+    auto tracker = pytorrent::testing::TrackerProcess::Start(
+        {.binary = config.tracker, .dir = dir + "/t" + std::to_string(i), .args = args});
+    if (!tracker.ok()) {
+      std::cerr << "cannot start tracker: " << tracker.status() << "\n";
+      return false;
+    }
+    raw.push_back(tracker->get());
+    trackers.push_back(std::move(*tracker));
+  }
+  std::vector<pid_t> store_pids;
+  for (auto* n : nodes) store_pids.push_back(n->pid());
+  auto memory = [&] {
+    int64_t total = 0;
+    for (auto* n : nodes) total += UsedMemory(*n);
+    return total;
+  };
+  return Measure(config, raw, store_pids, memory, out);
+}
+
+std::string Json(const Config& config, const RunResult& r) {
+  const double requests = static_cast<double>(std::max<uint64_t>(1, r.requests));
+  std::string json = absl::StrFormat(
+      "{\"announces_per_s\":%.0f, \"datagrams_per_s\":%.0f, \"p50_us\":%.1f, "
+      "\"p99_us\":%.1f, \"errors\":%d, \"tracker_peak_rss_mib\":%.1f, "
+      "\"bytes_per_peer\":%.0f",
+      r.announces_per_s, r.datagrams_per_s, r.p50_us, r.p99_us, r.errors, r.peak_rss_mib,
+      r.bytes_per_peer);
+  absl::StrAppendFormat(&json, ", \"connects_during_load\":%d", r.connects);
+  absl::StrAppendFormat(&json, ", \"mode\":\"%s\", \"peers_per_reply\":%.1f",
+                        config.separate_get_peers ? "separate_get_peers" : "announce_with_peers",
+                        r.peers_per_reply);
+  absl::StrAppendFormat(&json, ", \"registered_peers\":%d, \"register_errors\":%d", r.registered,
+                        r.register_errors);
+  absl::StrAppendFormat(&json, ", \"register_s\":%.2f", r.register_s);
+  absl::StrAppendFormat(&json, ", \"tracker_idle_rss_mib\":%.1f", r.idle_rss_mib);
+  absl::StrAppendFormat(&json, ", \"tracker_cpu_s\":%.2f, \"tracker_cpu_us_per_request\":%.2f",
+                        r.tracker_cpu_s, r.tracker_cpu_s * 1e6 / requests);
+  absl::StrAppendFormat(&json, ", \"bench_cpu_us_per_request\":%.2f",
+                        r.bench_cpu_s * 1e6 / requests);
+  absl::StrAppendFormat(
+      &json, ", \"clients\":%d, \"window\":%d, \"io_threads\":%d, \"batch_sched\":%s",
+      config.clients, config.window, config.io_threads, config.batch_sched ? "true" : "false");
+  absl::StrAppendFormat(&json, ", \"get_peers_every\":%d, \"tracker_exit\":%d",
+                        config.separate_get_peers ? config.get_peers_every : 0, r.tracker_exit);
+  absl::StrAppendFormat(&json, ", \"store\":\"%s\", \"instances\":%d", config.store,
+                        config.store == "redis" ? config.instances : 1);
+  if (config.store == "redis") {
+    absl::StrAppendFormat(&json, ", \"redis\":\"%s\"",
+                          config.redis_cluster ? "cluster3" : "single");
+    absl::StrAppendFormat(
+        &json, ", \"redis_cpu_s\":%.2f, \"redis_cpu_us_per_announce\":%.2f", r.store_cpu_s,
+        r.store_cpu_s * 1e6 / static_cast<double>(std::max<uint64_t>(1, r.announces)));
+    absl::StrAppendFormat(
+        &json, ", \"tracker_cpu_us_per_announce\":%.2f",
+        r.tracker_cpu_s * 1e6 / static_cast<double>(std::max<uint64_t>(1, r.announces)));
+    absl::StrAppendFormat(&json, ", \"redis_bytes_per_peer\":%.0f", r.store_bytes_per_peer);
+  }
+  return json;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -434,9 +726,17 @@ int main(int argc, char** argv) {
                  "Tracker connection-id window; clients reconnect at 90% of the lifetime")
       ->check(CLI::Range(1, 3600));
   app.add_flag("--pin", config.pin,
-               "Pin the tracker to CPU 0 and the client threads to the other CPUs");
+               "Pin the tracker (and Redis) to CPU 0 and the client threads to the other CPUs");
   app.add_flag("--batch-sched,!--no-batch-sched", config.batch_sched,
                "Run client threads as SCHED_BATCH so their wake-ups do not preempt the tracker");
+  app.add_option("--store", config.store, "memory, or redis (a tracker fleet on redis-server)")
+      ->check(CLI::IsMember({"memory", "redis"}));
+  app.add_option("--instances", config.instances, "With --store=redis: tracker instances")
+      ->check(CLI::Range(1, 8));
+  app.add_flag("--redis-cluster", config.redis_cluster,
+               "With --store=redis: a 3-master Redis Cluster instead of one redis-server");
+  app.add_flag("--reference,!--no-reference", config.reference,
+               "With --store=redis: also measure one in-memory tracker in the same run");
   CLI11_PARSE(app, argc, argv);
   if (config.clients > config.peers) config.clients = config.peers;
 
@@ -447,134 +747,32 @@ int main(int argc, char** argv) {
   }
   const std::string dir = dir_template;
   int exit_code = 0;
-  {
-    auto tracker = pytorrent::testing::TrackerProcess::Start(
-        {.binary = config.tracker,
-         .dir = dir,
-         .args = {"--max-peers", std::to_string(config.peers + 16), "--announce-interval-s", "3600",
-                  "--io-threads", std::to_string(config.io_threads), "--connection-id-window-s",
-                  std::to_string(config.id_window_s), "--log-level", "warn"}});
-    if (!tracker.ok()) {
-      std::cerr << "cannot start tracker: " << tracker.status() << "\n";
-      return 1;
+  RunResult result, reference;
+  bool ok = false;
+  const bool with_reference = config.store == "redis" && config.reference;
+  if (config.store == "redis") {
+    ok = MeasureRedis(config, dir + "/fleet", &result) &&
+         (!with_reference || MeasureMemory(config, dir + "/reference", &reference));
+  } else {
+    ok = MeasureMemory(config, dir, &result);
+  }
+  if (ok) {
+    if (result.tracker_exit != 0 || reference.tracker_exit != 0) exit_code = 1;
+    std::string json = Json(config, result);
+    if (with_reference) {
+      absl::StrAppendFormat(&json,
+                            ", \"reference\":\"memory store, 1 instance, same run\", "
+                            "\"reference_announces_per_s\":%.0f, \"reference_p99_us\":%.1f, "
+                            "\"reference_errors\":%d, \"reference_tracker_cpu_us_per_announce\":"
+                            "%.2f, \"ratio_to_reference\":%.3f",
+                            reference.announces_per_s, reference.p99_us, reference.errors,
+                            reference.tracker_cpu_s * 1e6 /
+                                static_cast<double>(std::max<uint64_t>(1, reference.announces)),
+                            result.announces_per_s / std::max(1.0, reference.announces_per_s));
     }
-    const pid_t pid = (*tracker)->pid();
-    const int cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-    if (config.pin && cpus > 1) {
-      // Tracker threads on CPU 0 (all of them: /proc/<pid>/task), clients on the rest.
-      cpu_set_t tracker_set;
-      CPU_ZERO(&tracker_set);
-      CPU_SET(0, &tracker_set);
-      std::error_code ec;
-      for (const auto& task :
-           std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-        sched_setaffinity(std::stoi(task.path().filename().string()), sizeof(tracker_set),
-                          &tracker_set);
-      }
-      cpu_set_t client_set;
-      CPU_ZERO(&client_set);
-      for (int c = 1; c < cpus; ++c) CPU_SET(c, &client_set);
-      sched_setaffinity(0, sizeof(client_set), &client_set);
-    }
-    const int64_t idle_rss_kib = StatusKib(pid, "VmRSS");
-
-    std::vector<std::unique_ptr<Client>> clients;
-    for (int c = 0; c < config.clients; ++c) {
-      const int first = static_cast<int>(int64_t{config.peers} * c / config.clients);
-      const int last = static_cast<int>(int64_t{config.peers} * (c + 1) / config.clients);
-      clients.push_back(std::make_unique<Client>(config, (*tracker)->port(), first, last));
-      if (!clients.back()->Connect()) {
-        std::cerr << "connect failed\n";
-        return 1;
-      }
-    }
-    std::vector<ThreadResult> reg(config.clients), load(config.clients);
-    auto run_all = [&](auto fn) {
-      std::vector<std::thread> threads;
-      for (int c = 0; c < config.clients; ++c) {
-        threads.emplace_back([&, c] {
-          if (config.batch_sched) {
-            sched_param param{};
-            pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
-          }
-          fn(c);
-        });
-      }
-      for (auto& t : threads) t.join();
-    };
-    const int64_t reg_start = NowNs();
-    run_all([&](int c) { clients[c]->Register(&reg[c]); });
-    const double reg_seconds = static_cast<double>(NowNs() - reg_start) / 1e9;
-    const int64_t registered_rss_kib = StatusKib(pid, "VmRSS");
-
-    const double cpu_before = CpuSeconds(pid);
-    const double self_cpu_before = CpuSeconds(getpid());
-    const int64_t start = NowNs();
-    const int64_t end = start + int64_t{config.seconds} * 1'000'000'000;
-    run_all([&](int c) {
-      load[c].latencies_ns.reserve(static_cast<size_t>(config.seconds) * 400'000 /
-                                   static_cast<size_t>(config.clients));
-      clients[c]->Load(end, &load[c]);
-    });
-    const double elapsed = static_cast<double>(NowNs() - start) / 1e9;
-    const int64_t peak_kib = StatusKib(pid, "VmHWM");
-    const double tracker_cpu = CpuSeconds(pid) - cpu_before;
-    const double bench_cpu = CpuSeconds(getpid()) - self_cpu_before;
-
-    uint64_t announces = 0, requests = 0, errors = 0, reg_errors = 0, reg_announces = 0;
-    uint64_t connects = 0, sampled_replies = 0, sampled_peers = 0;
-    std::vector<uint32_t> all;
-    for (int c = 0; c < config.clients; ++c) {
-      announces += load[c].announces;
-      requests += load[c].requests;
-      errors += load[c].errors;
-      reg_errors += reg[c].errors;
-      reg_announces += reg[c].announces;
-      connects += load[c].connects;
-      sampled_replies += load[c].sampled_replies;
-      sampled_peers += load[c].sampled_peers;
-      all.insert(all.end(), load[c].latencies_ns.begin(), load[c].latencies_ns.end());
-    }
-    std::sort(all.begin(), all.end());
-    auto pct = [&](double p) {
-      if (all.empty()) return 0.0;
-      return all[std::min(all.size() - 1,
-                          static_cast<size_t>(p * static_cast<double>(all.size())))] /
-             1000.0;
-    };
-    const int tracker_exit = (*tracker)->Stop();
-    if (tracker_exit != 0) exit_code = 1;
-    // One JSON line; the first keys are the contract, the rest explain.
-    const double bytes_per_peer = static_cast<double>(registered_rss_kib - idle_rss_kib) * 1024.0 /
-                                  static_cast<double>(std::max<uint64_t>(1, reg_announces));
-    std::string json = absl::StrFormat(
-        "{\"announces_per_s\":%.0f, \"datagrams_per_s\":%.0f, \"p50_us\":%.1f, "
-        "\"p99_us\":%.1f, \"errors\":%d, \"tracker_peak_rss_mib\":%.1f, "
-        "\"bytes_per_peer\":%.0f",
-        static_cast<double>(announces) / elapsed,
-        static_cast<double>(requests + connects) / elapsed, pct(0.50), pct(0.99),
-        errors + reg_errors, static_cast<double>(peak_kib) / 1024.0, bytes_per_peer);
-    absl::StrAppendFormat(&json, ", \"connects_during_load\":%d", connects);
-    absl::StrAppendFormat(&json, ", \"mode\":\"%s\", \"peers_per_reply\":%.1f",
-                          config.separate_get_peers ? "separate_get_peers" : "announce_with_peers",
-                          static_cast<double>(sampled_peers) /
-                              static_cast<double>(std::max<uint64_t>(1, sampled_replies)));
-    absl::StrAppendFormat(&json, ", \"registered_peers\":%d, \"register_errors\":%d", reg_announces,
-                          reg_errors);
-    absl::StrAppendFormat(&json, ", \"register_s\":%.2f", reg_seconds);
-    absl::StrAppendFormat(&json, ", \"tracker_idle_rss_mib\":%.1f",
-                          static_cast<double>(idle_rss_kib) / 1024.0);
-    absl::StrAppendFormat(&json, ", \"tracker_cpu_s\":%.2f, \"tracker_cpu_us_per_request\":%.2f",
-                          tracker_cpu,
-                          tracker_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
-    absl::StrAppendFormat(&json, ", \"bench_cpu_us_per_request\":%.2f",
-                          bench_cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, requests)));
-    absl::StrAppendFormat(
-        &json, ", \"clients\":%d, \"window\":%d, \"io_threads\":%d, \"batch_sched\":%s",
-        config.clients, config.window, config.io_threads, config.batch_sched ? "true" : "false");
-    absl::StrAppendFormat(&json, ", \"get_peers_every\":%d, \"tracker_exit\":%d}",
-                          config.separate_get_peers ? config.get_peers_every : 0, tracker_exit);
-    std::cout << json << std::endl;
+    std::cout << json << "}" << std::endl;
+  } else {
+    exit_code = 1;
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);

@@ -48,3 +48,22 @@ assert r["errors"] == 0, r
 assert r["connects_during_load"] >= 2, r
 print("ok")
 PY
+# A tracker fleet: two instances on one real redis-server, then the same
+# load on one in-memory tracker in the same run (the reference).
+out="$(tests/bench/tracker_bench --seconds=1 --clients=2 --swarms=10 --peers=200 --window=4 \
+  --store=redis --instances=2)"
+echo "$out"
+/usr/bin/python3 - "$(echo "$out" | tail -n 1)" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["store"] == "redis" and r["instances"] == 2, r
+assert r["errors"] == 0 and r["reference_errors"] == 0, r
+assert r["registered_peers"] == 200, r
+assert r["announces_per_s"] > 0 and r["reference_announces_per_s"] > 0, r
+assert 5 <= r["peers_per_reply"] <= 10, r
+assert r["redis_bytes_per_peer"] > 0, r
+assert r["redis_cpu_us_per_announce"] > 0 and r["tracker_cpu_us_per_announce"] > 0, r
+assert r["ratio_to_reference"] > 0, r
+assert r["tracker_exit"] == 0, r
+print("ok")
+PY
