@@ -12,9 +12,8 @@ for key in ("seeder_peak_rss_mib", "rss_limit_mib", "undisturbed_s", "attacked_s
             "requests_throttled"):
     assert key in r, key
 assert r["downloads_ok"] is True, r
-# ZeroMQ resets some connections that keep sending while their replies are
-# stuck, so not every attacker gets all its requests in.
-assert r["attackers_connected"] >= 1, r
+# Every attacker completes the ZMTP handshake and sends all its requests.
+assert r["attackers_connected"] == 4, r
 assert r["undisturbed_s"] > 0 and r["attacked_s"] > 0, r
 print("ok")
 PY

@@ -127,7 +127,49 @@ absl::StatusOr<std::unique_ptr<RawZmtpClient>> RawZmtpClient::Connect(const std:
     return absl::UnavailableError(absl::StrCat("connect ", endpoint, ": ", std::strerror(errno)));
   }
   if (absl::Status s = client->SendRaw(Greeting() + Ready()); !s.ok()) return s;
+  // A ZMTP peer sends messages only once the handshake is over: libzmq
+  // closes a connection whose first message arrives before its own READY
+  // went out (a protocol error), which made the attack flaky under load.
+  if (absl::Status s = client->AwaitHandshake(absl::Seconds(10)); !s.ok()) return s;
   return client;
+}
+
+absl::Status RawZmtpClient::ReceiveExactly(size_t n, absl::Time deadline, std::string& out) {
+  out.resize(n);
+  size_t got = 0;
+  while (got < n) {
+    const int64_t left_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+    if (left_ms <= 0) return absl::DeadlineExceededError("ZMTP handshake: no answer in time");
+    pollfd item{fd_, POLLIN, 0};
+    if (::poll(&item, 1, static_cast<int>(left_ms)) <= 0) continue;
+    const ssize_t r = ::recv(fd_, out.data() + got, n - got, 0);
+    if (r == 0) return absl::UnavailableError("ZMTP handshake: connection closed");
+    if (r < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return absl::UnavailableError(absl::StrCat("ZMTP handshake: ", std::strerror(errno)));
+    }
+    got += static_cast<size_t>(r);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RawZmtpClient::AwaitHandshake(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string bytes;
+  // The seeder's 64-byte greeting, then its READY command.
+  if (absl::Status s = ReceiveExactly(64, deadline, bytes); !s.ok()) return s;
+  if (static_cast<uint8_t>(bytes[0]) != 0xff || bytes[9] != '\x7f') {
+    return absl::DataLossError("ZMTP handshake: not a ZMTP greeting");
+  }
+  if (absl::Status s = ReceiveExactly(2, deadline, bytes); !s.ok()) return s;
+  const uint8_t flags = static_cast<uint8_t>(bytes[0]);
+  if (flags != 0x04) return absl::DataLossError("ZMTP handshake: expected a short READY command");
+  const size_t size = static_cast<uint8_t>(bytes[1]);
+  if (absl::Status s = ReceiveExactly(size, deadline, bytes); !s.ok()) return s;
+  if (bytes.rfind("\x05READY", 0) != 0) {
+    return absl::DataLossError("ZMTP handshake: expected READY");
+  }
+  return absl::OkStatus();
 }
 
 RawZmtpClient::~RawZmtpClient() { ::close(fd_); }

@@ -47,6 +47,10 @@ class RawZmtpClient {
 
  private:
   explicit RawZmtpClient(int fd) : fd_(fd) {}
+  // Reads the seeder's greeting and READY command (DATA_LOSS if they are
+  // not ZMTP, DEADLINE_EXCEEDED after `timeout`).
+  absl::Status AwaitHandshake(absl::Duration timeout);
+  absl::Status ReceiveExactly(size_t n, absl::Time deadline, std::string& out);
   int fd_;
 };
 
