@@ -1,7 +1,6 @@
 #include "peer/peer_node.h"
 
 #include <fcntl.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "common/host_port.h"
 #include "common/log.h"
 #include "common/names.h"
+#include "peer/announcer.h"
 #include "peer/chunk_listen.h"
 #include "peer/shared_folder.h"
 #include "peer/storage/atomic_file.h"
@@ -28,7 +28,6 @@
 namespace pytorrent::peer {
 namespace {
 
-constexpr size_t kFilesPerAnnounce = 24;
 constexpr absl::Duration kLoopTick = absl::Milliseconds(50);
 // While downloading, chunk counts are re-announced at most this often.
 constexpr absl::Duration kChunkAnnounceInterval = absl::Seconds(5);
@@ -57,7 +56,7 @@ PeerNode::PeerNode(PeerNodeOptions options, std::unique_ptr<TrackerClient> track
     : options_(std::move(options)), tracker_(std::move(tracker)) {}
 
 std::shared_ptr<TrackerClient> PeerNode::Tracker() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return tracker_;
 }
 
@@ -71,7 +70,7 @@ void PeerNode::LoadSeedingOff() {
     return;
   }
   size_t bad = 0;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (absl::string_view line : absl::StrSplit(absl::string_view(text->data(), text->size()), '\n',
                                                absl::SkipWhitespace())) {
     Sha256Digest root{};
@@ -87,7 +86,7 @@ void PeerNode::LoadSeedingOff() {
 absl::Status PeerNode::SaveSeedingOff() {
   std::string text;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [root, off] : seeding_off_) absl::StrAppend(&text, ToHex(root), "\n");
   }
   return WriteFileAtomically(state_dir_ + "/seeding_off", text);
@@ -97,7 +96,7 @@ void PeerNode::ServeOrPark(ServedFile file) {
   Sha256Digest root = file.manifest->root;
   bool off;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     off = seeding_off_.count(root) > 0;
   }
   if (off) {
@@ -129,17 +128,23 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   }
   n.peer_id_ = n.options_.peer_id != 0 ? n.options_.peer_id : RandomU64();
   n.peer_key_ = n.options_.peer_key != 0 ? n.options_.peer_key : RandomU64();
-  n.username_ = n.options_.config.username;
-  if (n.username_.empty()) {
-    // Not configured: GetStatus reports "" (so the CLI asks for a name) while
-    // the tracker knows this placeholder.
-    n.username_ = absl::StrCat(
-        "peer-", BytesToHex(std::string(reinterpret_cast<const char*>(&n.peer_id_), 4)));
+  {
+    MutexLock lock(n.mu_);
+    const PeerConfig& config = n.options_.config;
+    n.settings_.configured_username = config.username;
+    n.settings_.username = config.username;
+    if (n.settings_.username.empty()) {
+      // Not configured: GetStatus reports "" (so the CLI asks for a name)
+      // while the tracker knows this placeholder.
+      n.settings_.username = absl::StrCat(
+          "peer-", BytesToHex(std::string(reinterpret_cast<const char*>(&n.peer_id_), 4)));
+    }
+    n.settings_.tracker_host = config.tracker_host;
+    n.settings_.tracker_port = config.tracker_port;
+    n.settings_.tracker_configured = config.tracker_configured;
   }
   n.manifest_cache_ = std::make_unique<ManifestCache>(n.state_dir_ + "/manifests");
   n.LoadSeedingOff();
-  n.wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (n.wake_fd_ < 0) return absl::InternalError("eventfd failed");
   SeederOptions seeder_options;
   seeder_options.peer_id = n.peer_id_;
   seeder_options.fault_corrupt_chunks = n.options_.fault_corrupt_chunks;
@@ -180,30 +185,28 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   return node;
 }
 
-PeerNode::~PeerNode() {
-  Stop();
-  if (wake_fd_ >= 0) ::close(wake_fd_);
-}
+PeerNode::~PeerNode() { Stop(); }
 
 void PeerNode::Stop() {
   if (stopped_.exchange(true)) return;
   stopping_ = true;
-  cv_.notify_all();
-  if (wake_fd_ >= 0) {
-    uint64_t one = 1;
-    (void)!::write(wake_fd_, &one, sizeof(one));
+  {
+    MutexLock lock(mu_);  // a waiter checks stopping_ under mu_
+    cv_.SignalAll();
   }
+  loop_.Stop();
   if (scanner_thread_.joinable()) scanner_thread_.join();
   if (tracker_thread_.joinable()) tracker_thread_.join();
   if (loop_thread_.joinable()) loop_thread_.join();
   // Loop is gone: its objects can be torn down here, sockets before context.
+  // (Work posted to it that never ran was dropped.)
   // A download that is not finished keeps its partial file: destroying it
   // hands its last resume-state save to `disk_`, drained right after.
   downloads_.clear();
   disk_.reset();
   bool joined;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     // Null when Start failed before the chunk endpoint was bound.
     if (seeder_ != nullptr) seeder_counters_ = seeder_->counters();
     joined = joined_;
@@ -221,34 +224,36 @@ void PeerNode::Stop() {
 }
 
 absl::Status PeerNode::WaitReady(absl::Duration timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  bool ok = cv_.wait_until(lock, absl::ToChronoTime(absl::Now() + timeout), [this] {
+  MutexLock lock(mu_);
+  bool ok = cv_.WaitUntil(mu_, absl::Now() + timeout, [this] {
+    mu_.AssertHeld();
     return (scanned_once_ && announced_once_) || stopping_.load();
   });
   if (!ok) return absl::DeadlineExceededError("node not ready in time");
   return absl::OkStatus();
 }
 
-void PeerNode::Post(std::function<void()> task) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    posted_.push_back(std::move(task));
-  }
-  uint64_t one = 1;
-  (void)!::write(wake_fd_, &one, sizeof(one));
-}
-
 // ---------------------------------------------------------------- loop thread
 
+void PeerNode::Tick() {
+  const absl::Time now = absl::Now();
+  for (auto& [id, d] : downloads_) d->Tick(now);
+  {
+    MutexLock lock(mu_);
+    seeder_counters_ = seeder_->counters();
+  }
+  loop_.RunAfter(kLoopTick, [this] { Tick(); });
+}
+
 void PeerNode::LoopMain() {
-  absl::Time last_tick = absl::InfinitePast();
+  Tick();
   std::vector<zmq::pollitem_t> items;
   std::vector<std::pair<uint64_t, PeerHandle>> owners;  // download id, session
   std::vector<std::pair<zmq::socket_t*, PeerHandle>> sockets;
   while (!stopping_) {
     items.clear();
     owners.clear();
-    items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
+    items.push_back({nullptr, loop_.wake_fd(), ZMQ_POLLIN, 0});
     items.push_back({seeder_->socket().handle(), 0, ZMQ_POLLIN, 0});
     items.push_back({seeder_->reads_done_socket().handle(), 0, ZMQ_POLLIN, 0});
     constexpr size_t kFixedItems = 3;
@@ -261,8 +266,11 @@ void PeerNode::LoopMain() {
         owners.emplace_back(id, handle);
       }
     }
-    auto timeout =
-        seeder_->HasQueuedWork() ? std::chrono::milliseconds(5) : std::chrono::milliseconds(50);
+    const absl::Duration wait =
+        std::min(loop_.UntilNextTimer(),
+                 seeder_->HasQueuedWork() ? absl::Milliseconds(5) : absl::Milliseconds(50));
+    const auto timeout = std::chrono::milliseconds(
+        absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))));
     try {
       zmq::poll(items.data(), items.size(), timeout);
     } catch (const zmq::error_t& e) {
@@ -270,16 +278,8 @@ void PeerNode::LoopMain() {
       continue;
     }
     absl::Time now = absl::Now();
-    if (items[0].revents & ZMQ_POLLIN) {
-      uint64_t value;
-      (void)!::read(wake_fd_, &value, sizeof(value));
-      std::vector<std::function<void()>> tasks;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        tasks.swap(posted_);
-      }
-      for (auto& task : tasks) task();
-    }
+    // Posted work and due timers (the wake fd is drained either way).
+    loop_.RunReady();
     if (items[1].revents & ZMQ_POLLIN) seeder_->OnReadable(now);
     if (items[2].revents & ZMQ_POLLIN) seeder_->OnReadsDone();
     for (size_t i = 0; i < owners.size(); ++i) {
@@ -293,21 +293,15 @@ void PeerNode::LoopMain() {
       }
     }
     seeder_->Tick(now);
-    if (now - last_tick >= kLoopTick) {
-      last_tick = now;
-      for (auto& [id, d] : downloads_) d->Tick(now);
-      std::lock_guard<std::mutex> lock(mu_);
-      seeder_counters_ = seeder_->counters();
-    }
   }
 }
 
 void PeerNode::RequestPeers(uint64_t download_id, const Sha256Digest& root) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     lookups_.push_back({download_id, root});
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void PeerNode::OnServable(Download& download) {
@@ -325,7 +319,7 @@ void PeerNode::OnServable(Download& download) {
   if (catalog_.Find(m.root) == nullptr && paused_.count(m.root) == 0) {
     ServeOrPark(std::move(served));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (files_.count(m.root) == 0) {
     FileRecord& record = files_[m.root];
     record.file = ToSharedFile(m, true);
@@ -344,7 +338,7 @@ void PeerNode::OnChunkStored(Download& download, uint32_t chunk) {
     (*held->second)[chunk] = true;
   }
   seeder_->BroadcastHave(download.root(), chunk);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   downloaded_bytes_ += download.manifest()->ChunkLength(chunk);
   auto it = files_.find(download.root());
   if (it != files_.end() && it->second.is_download) {
@@ -372,7 +366,7 @@ void PeerNode::OnFinished(Download& download) {
       served.manifest = download.shared_manifest();
       served.path = download.final_path();  // opened when a chunk is asked for
       ServeOrPark(std::move(served));
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       FileRecord& record = files_[root];
       record.file = ToSharedFile(m, true);
       record.chunk_count = m.chunk_count();
@@ -381,7 +375,7 @@ void PeerNode::OnFinished(Download& download) {
       announce_dirty_ = true;
     } else {
       if (partial_entry) catalog_.Remove(root);
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto it = files_.find(root);
       if (it != files_.end() && it->second.is_download) files_.erase(it);
       announce_dirty_ = true;
@@ -390,18 +384,18 @@ void PeerNode::OnFinished(Download& download) {
     if (partial_entry) catalog_.Remove(root);
     paused_.erase(root);
     seeder_->Forget(root);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = files_.find(root);
     if (it != files_.end() && it->second.is_download) files_.erase(it);
     announce_dirty_ = true;
   }
   partial_chunks_.erase(root);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = active_by_root_.find(root);
     if (it != active_by_root_.end() && it->second == download.id()) active_by_root_.erase(it);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   // Everything the download holds (sessions, sockets, verifier threads, the
   // file, scheduler, manifest) goes once the call that finished it has
   // returned; its final snapshot stays in the capped history.
@@ -411,7 +405,7 @@ void PeerNode::OnFinished(Download& download) {
 
 void PeerNode::OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const uint64_t id = progress.download_id();
     DownloadSnapshot& snapshot = snapshots_[id];
     const bool was_terminal = IsTerminalDownloadState(snapshot.progress.state());
@@ -427,29 +421,32 @@ void PeerNode::OnProgress(const v1::DownloadProgress& progress, const DownloadCo
       }
     }
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 // ------------------------------------------------------------- tracker thread
 
 void PeerNode::MarkTrackerResult(const absl::Status& status) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   tracker_reachable_ = status.ok() || !absl::IsUnavailable(status);
 }
 
-std::string PeerNode::Username() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return username_;
-}
-
-void PeerNode::Announce(TrackerClient& tracker) {
+bool PeerNode::Announce(TrackerClient& tracker) {
   std::vector<v1::FileAvailability> files;
-  std::string username;
+  AnnounceIdentity who;
+  who.peer_id = peer_id_;
+  who.peer_key = peer_key_;
+  // The tracker lists this port at the address the announce comes from.
+  const AnnouncedChunkAddress announced = ForAnnounce(options_.config.chunk_public_endpoint.empty()
+                                                          ? chunk_endpoint_
+                                                          : options_.config.chunk_public_endpoint);
+  who.chunk_port = announced.chunk_port;
+  who.chunk_endpoint = announced.claimed_endpoint;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     announce_dirty_ = false;
     chunks_dirty_ = false;
-    username = username_;
+    who.username = settings_.username;
     for (const auto& [root, record] : files_) {
       if (seeding_off_.count(root) > 0) continue;
       v1::FileAvailability f;
@@ -462,77 +459,61 @@ void PeerNode::Announce(TrackerClient& tracker) {
     }
   }
   absl::Status status = absl::OkStatus();
-  size_t sent = 0;
-  do {
-    v1::AnnounceRequest request;
-    request.set_peer_id(peer_id_);
-    request.set_peer_key(peer_key_);
-    request.set_username(username);
-    // The tracker lists this port at the address the announce comes from.
-    const AnnouncedChunkAddress announced = ForAnnounce(
-        options_.config.chunk_public_endpoint.empty() ? chunk_endpoint_
-                                                      : options_.config.chunk_public_endpoint);
-    request.set_chunk_port(announced.chunk_port);
-    request.set_chunk_endpoint(announced.claimed_endpoint);
-    request.set_replace_files(sent == 0);
-    for (size_t i = sent; i < files.size() && i < sent + kFilesPerAnnounce; ++i) {
-      *request.add_files() = files[i];
-    }
+  for (const v1::AnnounceRequest& request : AnnounceRequests(who, files)) {
     absl::StatusOr<v1::AnnounceResponse> response = tracker.Announce(request);
     if (!response.ok()) {
       status = response.status();
       if (absl::IsAlreadyExists(status)) {
-        // Username taken: pick a variant and try again next round.
-        std::lock_guard<std::mutex> lock(mu_);
-        username_ = absl::StrCat(username.substr(0, 24), "-", RandomU64() % 100000);
-        announce_dirty_ = true;
+        // Username taken: pick a variant for the retry.
+        MutexLock lock(mu_);
+        settings_.username = absl::StrCat(who.username.substr(0, 24), "-", RandomU64() % 100000);
       }
       break;
     }
-    sent += kFilesPerAnnounce;
-  } while (sent < files.size());
-  MarkTrackerResult(status);
-  if (status.ok()) {
-    std::lock_guard<std::mutex> lock(mu_);
-    joined_ = true;
-  } else {
-    PT_LOG_WARN("announce failed: {}", status.ToString());
-    std::lock_guard<std::mutex> lock(mu_);
-    announce_dirty_ = true;
   }
+  MarkTrackerResult(status);
+  if (!status.ok()) {
+    PT_LOG_WARN("announce failed: {}", status.ToString());
+    return false;
+  }
+  MutexLock lock(mu_);
+  joined_ = true;
+  return true;
 }
 
 void PeerNode::TrackerMain() {
-  absl::Time next_announce = absl::InfinitePast();
-  absl::Time last_announce = absl::InfinitePast();
-  absl::Duration interval = absl::Seconds(options_.config.announce_interval_s);
+  Announcer announcer({.interval = absl::Seconds(options_.config.announce_interval_s),
+                       .chunk_interval = kChunkAnnounceInterval});
   while (!stopping_) {
     std::deque<Lookup> lookups;
     std::vector<std::shared_ptr<TrackerClient>> old_trackers;
     std::shared_ptr<TrackerClient> tracker;
     bool announce = false;
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      // A partial download's new chunks wake us once the rate limit allows.
-      auto wake_at = [&] {
-        absl::Time t = std::max(next_announce, absl::Now());
-        if (chunks_dirty_) t = std::min(t, last_announce + kChunkAnnounceInterval);
-        return t;
+      MutexLock lock(mu_);
+      auto inputs = [&] {
+        mu_.AssertHeld();
+        return AnnounceInputs{.scanned = scanned_once_,
+                              .files_changed = announce_dirty_,
+                              .chunks_changed = chunks_dirty_};
       };
-      cv_.wait_until(lock, absl::ToChronoTime(wake_at()), [&] {
-        absl::Time now = absl::Now();
+      auto has_work = [&] {
+        mu_.AssertHeld();
         return stopping_.load() || !lookups_.empty() || !old_trackers_.empty() ||
-               (announce_dirty_ && scanned_once_) || now >= next_announce ||
-               (chunks_dirty_ && now >= last_announce + kChunkAnnounceInterval);
-      });
+               announcer.Due(inputs(), absl::Now());
+      };
+      // Changes signal cv_; the deadline is re-read at least every second
+      // (new chunks do not signal).
+      while (!has_work()) {
+        const absl::Time now = absl::Now();
+        cv_.WaitUntil(mu_, std::min(announcer.NextCheck(inputs(), now), now + absl::Seconds(1)),
+                      has_work);
+      }
       if (stopping_) break;
       lookups.swap(lookups_);
       old_trackers.swap(old_trackers_);
       tracker = tracker_;
-      absl::Time now = absl::Now();
-      announce =
-          scanned_once_ && (announce_dirty_ || now >= next_announce ||
-                            (chunks_dirty_ && now >= last_announce + kChunkAnnounceInterval));
+      announce = announcer.Due(inputs(), absl::Now());
     }
     for (const Lookup& lookup : lookups) {
       v1::GetFilePeersRequest request;
@@ -553,24 +534,14 @@ void PeerNode::TrackerMain() {
       });
     }
     if (announce) {
-      last_announce = absl::Now();
-      Announce(*tracker);
-      bool ok;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        announced_once_ = true;
-        ok = !announce_dirty_;
-      }
-      cv_.notify_all();
-      next_announce = absl::Now() + (ok ? interval : std::min(interval, absl::Seconds(2)));
-      if (!ok) {
-        // Failed: do not spin on the dirty flag, wait for the retry time;
-        // unless the tracker was switched meanwhile: announce there now.
-        std::lock_guard<std::mutex> lock(mu_);
-        if (tracker_ == tracker) announce_dirty_ = false;
-      }
-    } else if (absl::Now() >= next_announce && !scanned_once_) {
-      next_announce = absl::Now() + absl::Milliseconds(100);
+      const absl::Time sent = absl::Now();
+      const bool ok = Announce(*tracker);
+      // A failure is retried when the announcer says (not at once), unless
+      // the set changed or the tracker was switched meanwhile.
+      announcer.OnAnnounced(ok, sent);
+      MutexLock lock(mu_);
+      announced_once_ = true;
+      cv_.SignalAll();
     }
     // After announcing to the new tracker, so an unreachable old one (whose
     // Leave may take all its retries) does not delay it.
@@ -622,7 +593,7 @@ void PeerNode::ApplyScan(const SharedFolder::Changes& changes) {
         paused_.erase(root);
         seeder_->Forget(root);
       });
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       auto f = files_.find(root);
       if (f != files_.end() && !f->second.is_download) {
         files_.erase(f);
@@ -645,7 +616,7 @@ void PeerNode::ApplyScan(const SharedFolder::Changes& changes) {
       served.path = path;
       ServeOrPark(std::move(served));
     });
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     FileRecord& record = files_[root];
     bool is_new = record.chunk_count == 0 && record.file.root_hash().empty();
     if (is_new || record.is_download) announce_dirty_ = true;
@@ -667,15 +638,14 @@ void PeerNode::ScannerMain() {
     SharedFolder::Changes changes = folder.Rescan(absl::Now());
     ApplyScan(changes);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       if (!scanned_once_ && (changes.unstable == 0 || absl::Now() - started > absl::Seconds(5))) {
         scanned_once_ = true;
       }
     }
-    cv_.notify_all();
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_until(lock, absl::ToChronoTime(absl::Now() + options_.scan_interval),
-                   [this] { return stopping_.load(); });
+    MutexLock lock(mu_);
+    cv_.SignalAll();
+    cv_.WaitUntil(mu_, absl::Now() + options_.scan_interval, [this] { return stopping_.load(); });
   }
 }
 
@@ -683,14 +653,13 @@ void PeerNode::ScannerMain() {
 
 v1::PeerStatus PeerNode::GetStatus() {
   v1::PeerStatus status;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   status.set_peer_id(peer_id_);
   // Empty until configured, even though the tracker knows a placeholder.
-  status.set_username(options_.config.username.empty() ? std::string() : username_);
+  status.set_username(settings_.configured_username.empty() ? std::string() : settings_.username);
   // Empty until configured, even though the default tracker is used.
-  if (options_.config.tracker_configured) {
-    status.set_tracker_address(
-        FormatHostPort(options_.config.tracker_host, options_.config.tracker_port));
+  if (settings_.tracker_configured) {
+    status.set_tracker_address(FormatHostPort(settings_.tracker_host, settings_.tracker_port));
   }
   status.set_tracker_reachable(tracker_reachable_);
   status.set_chunk_endpoint(chunk_endpoint_);
@@ -730,7 +699,7 @@ absl::StatusOr<v1::ListPeersResponse> PeerNode::ListPeers(const v1::ListPeersReq
 
 v1::ListSharedFilesResponse PeerNode::ListSharedFiles() {
   v1::ListSharedFilesResponse response;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [root, record] : files_) {
     if (record.chunks_have != record.chunk_count) continue;  // still downloading
     v1::SharedFile* f = response.add_files();
@@ -786,7 +755,7 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
   }
   uint64_t id;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = active_by_root_.find(root); it != active_by_root_.end()) return it->second;
     auto f = files_.find(root);
     if (f != files_.end() && !f->second.is_download) {
@@ -828,19 +797,20 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
     downloads_[options.id] = std::move(download);
     d->Start(absl::Now());
   });
-  cv_.notify_all();
+  cv_.SignalAll();
   return id;
 }
 
 absl::StatusOr<DownloadSnapshot> PeerNode::AwaitDownloadChange(uint64_t download_id,
                                                                uint64_t after_version,
                                                                absl::Time deadline) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = snapshots_.find(download_id);
   if (it == snapshots_.end()) {
     return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
   }
-  cv_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
+  cv_.WaitUntil(mu_, deadline, [&] {
+    mu_.AssertHeld();
     auto found = snapshots_.find(download_id);
     return found == snapshots_.end() || found->second.version > after_version || stopping_.load();
   });
@@ -854,14 +824,14 @@ absl::StatusOr<DownloadSnapshot> PeerNode::AwaitDownloadChange(uint64_t download
 
 v1::ListDownloadsResponse PeerNode::ListDownloads() {
   v1::ListDownloadsResponse response;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [id, snapshot] : snapshots_) *response.add_downloads() = snapshot.progress;
   return response;
 }
 
 absl::Status PeerNode::CancelDownload(uint64_t download_id) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (snapshots_.count(download_id) == 0) {
       return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
     }
@@ -909,7 +879,7 @@ absl::Status PeerNode::SetSeeding(const std::string& root_hash, bool seeding) {
     return absl::InvalidArgumentError("root_hash must be 32 bytes");
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (files_.count(root) == 0) return absl::NotFoundError("this node does not hold that file");
     if (seeding) {
       seeding_off_.erase(root);
@@ -918,11 +888,11 @@ absl::Status PeerNode::SetSeeding(const std::string& root_hash, bool seeding) {
     }
     announce_dirty_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   // Survives restarts; settings_mu_ keeps concurrent saves in order.
   absl::Status saved;
   {
-    std::lock_guard<std::mutex> settings(settings_mu_);
+    MutexLock settings(settings_mu_);
     saved = SaveSeedingOff();
   }
   Post([this, root, seeding] {
@@ -959,14 +929,16 @@ absl::Status PeerNode::ChangeUsername(const std::string& new_username) {
   if (absl::Status s = ValidateUsername(new_username); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("new_username: ", s.message()));
   }
-  std::lock_guard<std::mutex> settings(settings_mu_);
+  MutexLock settings(settings_mu_);
   std::shared_ptr<TrackerClient> tracker = Tracker();
   absl::Status renamed = tracker->Rename(peer_id_, peer_key_, new_username);
   MarkTrackerResult(renamed);
   if (!renamed.ok()) return renamed;
-  std::lock_guard<std::mutex> lock(mu_);
-  username_ = new_username;
-  options_.config.username = new_username;
+  {
+    MutexLock lock(mu_);
+    settings_.username = new_username;
+    settings_.configured_username = new_username;
+  }
   return SaveConfig({{"username", new_username}});
 }
 
@@ -987,13 +959,11 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     }
     tracker_host = *std::move(host);
   }
-  std::lock_guard<std::mutex> settings(settings_mu_);
-  PeerConfig next;
-  std::string current_username;
+  MutexLock settings(settings_mu_);
+  NodeSettings current, next;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    next = options_.config;
-    current_username = username_;
+    MutexLock lock(mu_);
+    current = next = settings_;
   }
   if (!tracker_host.empty()) next.tracker_host = tracker_host;
   if (request.tracker_port() != 0) {
@@ -1002,10 +972,13 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
   if (!request.tracker_host().empty() || request.tracker_port() != 0) {
     next.tracker_configured = true;
   }
-  bool tracker_changed = next.tracker_host != options_.config.tracker_host ||
-                         next.tracker_port != options_.config.tracker_port;
-  bool username_changed = !request.username().empty() && request.username() != current_username;
-  if (!request.username().empty()) next.username = request.username();
+  bool tracker_changed =
+      next.tracker_host != current.tracker_host || next.tracker_port != current.tracker_port;
+  bool username_changed = !request.username().empty() && request.username() != current.username;
+  if (!request.username().empty()) {
+    next.username = request.username();
+    next.configured_username = request.username();
+  }
 
   // A new tracker address: a new client at once (INVALID_ARGUMENT for an
   // address it cannot resolve, nothing changed then); the next announce
@@ -1031,9 +1004,10 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     }
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    options_.config = next;
-    if (!request.username().empty()) username_ = request.username();
+    MutexLock lock(mu_);
+    // The username may have gained a variant meanwhile (taken on the tracker).
+    if (request.username().empty()) next.username = settings_.username;
+    settings_ = next;
     if (new_tracker != nullptr) {
       old_trackers_.push_back(std::move(tracker_));
       tracker_ = std::move(new_tracker);
@@ -1042,7 +1016,7 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     }
     if (username_changed || tracker_changed) announce_dirty_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   // Only what this request set goes into the file.
   std::vector<std::pair<std::string, std::string>> updates;
   if (!request.username().empty()) updates.emplace_back("username", request.username());
@@ -1050,18 +1024,17 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     updates.emplace_back("tracker_host", next.tracker_host);
     updates.emplace_back("tracker_port", absl::StrCat(next.tracker_port));
   }
-  std::lock_guard<std::mutex> lock(mu_);
   return SaveConfig(updates);
 }
 
 absl::Status PeerNode::Disconnect() {
   stop_requested_ = true;
-  cv_.notify_all();
+  cv_.SignalAll();
   return absl::OkStatus();
 }
 
 absl::StatusOr<DownloadCounters> PeerNode::GetDownloadCounters(uint64_t download_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = download_counters_.find(download_id);
   if (it == download_counters_.end()) return absl::NotFoundError("no such download");
   return it->second;
@@ -1072,20 +1045,20 @@ absl::StatusOr<PeerNode::LoopSizes> PeerNode::GetLoopSizes(absl::Duration timeou
   Post([this, answer] {
     LoopSizes sizes{downloads_.size(), partial_chunks_.size()};
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       *answer = sizes;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   });
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_until(lock, absl::ToChronoTime(absl::Now() + timeout),
-                 [&] { return answer->has_value() || stopping_.load(); });
+  MutexLock lock(mu_);
+  cv_.WaitUntil(mu_, absl::Now() + timeout,
+                [&] { return answer->has_value() || stopping_.load(); });
   if (!answer->has_value()) return absl::DeadlineExceededError("the loop did not answer in time");
   return **answer;
 }
 
 SeederCounters PeerNode::GetSeederCounters() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return seeder_counters_;
 }
 

@@ -27,6 +27,14 @@
 // PeerControl methods are thread-safe: they read snapshots under `mu_` or
 // post commands to the loop; AwaitDownloadChange waits on a condition
 // variable with a deadline.
+// Settings: what cannot change at run time (chunk size, reseed, intervals)
+// is read from `options_`, never written after Start; what UpdateSettings
+// and ChangeUsername change (username, tracker address) is `settings_`,
+// under `mu_`, and the config file is saved outside `mu_` (settings_mu_
+// keeps saves in order).
+// Shared state: every member read by more than one thread is below `mu_`
+// and annotated; `bazel build --config=tsa` (clang -Wthread-safety) checks
+// that each access holds it.
 //
 // Example:
 //   auto node = PeerNode::Start(options, std::move(tracker_client));
@@ -35,19 +43,20 @@
 //   (*node)->Stop();
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/event_loop.h"
+#include "common/mutex.h"
 #include "common/time_source.h"
 #include "peer/content/manifest_cache.h"
 #include "peer/download/chunk_scheduler.h"
@@ -150,6 +159,16 @@ class PeerNode final : public PeerControl, private DownloadHost {
     uint64_t download_id;
     Sha256Digest root;
   };
+  // What UpdateSettings / ChangeUsername change while the node runs.
+  struct NodeSettings {
+    // As configured ("" until one is: GetStatus then reports none).
+    std::string configured_username;
+    // What the tracker knows us as (a placeholder until configured).
+    std::string username;
+    std::string tracker_host;
+    uint16_t tracker_port = 0;
+    bool tracker_configured = false;
+  };
 
   explicit PeerNode(PeerNodeOptions options, std::unique_ptr<TrackerClient> tracker);
 
@@ -160,16 +179,23 @@ class PeerNode final : public PeerControl, private DownloadHost {
   void OnFinished(Download& download) override;
   void OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) override;
 
-  void Post(std::function<void()> task);
+  void Post(std::function<void()> task) { loop_.Post(std::move(task)); }
   void LoopMain();
+  // Loop thread: ticks every download and copies the seeder's counters,
+  // then re-arms itself (a loop_ timer).
+  void Tick();
   void TrackerMain();
   void ScannerMain();
-  void Announce(TrackerClient& tracker);
+  // Sends the current file set; false if the tracker did not take it.
+  bool Announce(TrackerClient& tracker);
   // The current tracker client (UpdateSettings may replace it).
   std::shared_ptr<TrackerClient> Tracker();
   // Sets `updates` in the config file, leaving every other line as it is.
-  absl::Status SaveConfig(const std::vector<std::pair<std::string, std::string>>& updates);
-  absl::Status SaveSeedingOff();
+  // Disk I/O (fsync): never called with mu_ held.
+  absl::Status SaveConfig(const std::vector<std::pair<std::string, std::string>>& updates)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(settings_mu_) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status SaveSeedingOff() ABSL_EXCLUSIVE_LOCKS_REQUIRED(settings_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void LoadSeedingOff();
   // Loop thread: serves `file` unless its seeding is switched off (then it is
   // parked in paused_).
@@ -177,17 +203,18 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // Scanner thread: books the scan's changes (identical files counted by
   // path) and applies them to the catalog and the announced set.
   void ApplyScan(const SharedFolder::Changes& changes);
-  void MarkTrackerResult(const absl::Status& status);
-  std::string Username();
+  void MarkTrackerResult(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Never written after Start (see NodeSettings for what changes).
   PeerNodeOptions options_;
-  std::shared_ptr<TrackerClient> tracker_;  // guarded by mu_
   uint64_t peer_id_ = 0;
   uint64_t peer_key_ = 0;
   std::string shared_dir_, downloads_dir_, state_dir_, logs_dir_;
   std::string chunk_endpoint_;
   zmq::context_t context_;
-  int wake_fd_ = -1;
+  // The loop thread's posted work and timers (its wake fd is polled beside
+  // the ZeroMQ sockets).
+  EventLoop loop_;
   std::unique_ptr<ManifestCache> manifest_cache_;
   RealTimeSource clock_;
   // Slow one-off disk work of downloads (resume checks, finalize, last
@@ -208,36 +235,38 @@ class PeerNode final : public PeerControl, private DownloadHost {
   std::map<Sha256Digest, std::map<std::string, SharedFileEntry>> paths_by_root_;
   std::map<std::string, Sha256Digest> root_by_path_;
 
-  // Serializes UpdateSettings / ChangeUsername (they call the tracker
-  // without holding mu_).
-  std::mutex settings_mu_;
+  // Serializes UpdateSettings / ChangeUsername / SetSeeding and the saves
+  // they make (they call the tracker and the disk without holding mu_).
+  Mutex settings_mu_ ABSL_ACQUIRED_BEFORE(mu_);
 
-  std::mutex mu_;
-  std::condition_variable cv_;  // snapshots, readiness, tracker work
-  std::vector<std::function<void()>> posted_;
-  std::map<Sha256Digest, FileRecord> files_;
-  std::map<Sha256Digest, bool> seeding_off_;
-  std::map<uint64_t, DownloadSnapshot> snapshots_;
-  std::map<uint64_t, DownloadCounters> download_counters_;
+  // Everything below is shared between the loop, tracker, scanner and gRPC
+  // threads; cv_ is signalled when any of it changes.
+  Mutex mu_;
+  CondVar cv_;
+  NodeSettings settings_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<TrackerClient> tracker_ ABSL_GUARDED_BY(mu_);
+  std::map<Sha256Digest, FileRecord> files_ ABSL_GUARDED_BY(mu_);
+  std::map<Sha256Digest, bool> seeding_off_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, DownloadSnapshot> snapshots_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, DownloadCounters> download_counters_ ABSL_GUARDED_BY(mu_);
   // Finished downloads still in snapshots_, oldest first (at most
   // options_.download_history).
-  std::deque<uint64_t> finished_ids_;
-  std::map<Sha256Digest, uint64_t> active_by_root_;
-  std::deque<Lookup> lookups_;
-  SeederCounters seeder_counters_;
-  bool announce_dirty_ = true;
+  std::deque<uint64_t> finished_ids_ ABSL_GUARDED_BY(mu_);
+  std::map<Sha256Digest, uint64_t> active_by_root_ ABSL_GUARDED_BY(mu_);
+  std::deque<Lookup> lookups_ ABSL_GUARDED_BY(mu_);
+  SeederCounters seeder_counters_ ABSL_GUARDED_BY(mu_);
+  bool announce_dirty_ ABSL_GUARDED_BY(mu_) = true;
   // A partial download gained chunks since the last announce.
-  bool chunks_dirty_ = false;
+  bool chunks_dirty_ ABSL_GUARDED_BY(mu_) = false;
   // Clients of trackers we switched away from: the tracker thread leaves them.
-  std::vector<std::shared_ptr<TrackerClient>> old_trackers_;
-  bool scanned_once_ = false;
-  bool announced_once_ = false;
-  bool tracker_reachable_ = false;
+  std::vector<std::shared_ptr<TrackerClient>> old_trackers_ ABSL_GUARDED_BY(mu_);
+  bool scanned_once_ ABSL_GUARDED_BY(mu_) = false;
+  bool announced_once_ ABSL_GUARDED_BY(mu_) = false;
+  bool tracker_reachable_ ABSL_GUARDED_BY(mu_) = false;
   // A tracker accepted an announce from this node (so Stop says Leave).
-  bool joined_ = false;
-  std::string username_;
-  uint64_t next_download_id_ = 1;
-  uint64_t downloaded_bytes_ = 0;
+  bool joined_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t next_download_id_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t downloaded_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stop_requested_{false};
