@@ -98,28 +98,38 @@ RedisSwarmStore::RedisSwarmStore(RedisClient& client, const RegistryLimits& limi
   file_peers_.sha = client_.RegisterScript(redis_scripts::kFilePeers);
 }
 
-absl::Status RedisSwarmStore::Eval(const Script& script, std::vector<std::string> args,
-                                   RedisReply* reply) {
+RedisCommand RedisSwarmStore::EvalCommand(const Script& script,
+                                          std::vector<std::string> args) const {
   RedisCommand command;
   command.args.reserve(args.size() + 4);
   command.args = {"EVALSHA", script.sha, "1", prefix_};
   command.key_arg = 3;
   for (std::string& a : args) command.args.push_back(std::move(a));
-  std::vector<RedisReply> replies;
-  if (absl::Status s = client_.Run({&command, 1}, &replies); !s.ok()) return s;
-  *reply = std::move(replies[0]);
-  if (reply->is_error()) {
-    if (IsTransient(reply->str)) return absl::UnavailableError(reply->str);
-    return absl::InternalError(absl::StrCat("redis: ", reply->str));
+  return command;
+}
+
+absl::Status RedisSwarmStore::ReadReply(const RedisReply& reply) {
+  if (reply.is_error()) {
+    if (IsTransient(reply.str)) return absl::UnavailableError(reply.str);
+    return absl::InternalError(absl::StrCat("redis: ", reply.str));
   }
-  if (reply->type != RedisReply::Type::kArray || reply->elements.size() < kPayload) {
+  if (reply.type != RedisReply::Type::kArray || reply.elements.size() < kPayload) {
     return absl::InternalError("redis script gave an unexpected reply");
   }
-  const auto& e = reply->elements;
+  const auto& e = reply.elements;
   peers_.store(Num(e[2]), std::memory_order_relaxed);
   files_.store(Num(e[3]), std::memory_order_relaxed);
   holdings_.store(Num(e[4]), std::memory_order_relaxed);
   return StatusFromCode(Str(e[0]), Str(e[1]));
+}
+
+absl::Status RedisSwarmStore::Eval(const Script& script, std::vector<std::string> args,
+                                   RedisReply* reply) {
+  const RedisCommand command = EvalCommand(script, std::move(args));
+  std::vector<RedisReply> replies;
+  if (absl::Status s = client_.Run({&command, 1}, &replies); !s.ok()) return s;
+  *reply = std::move(replies[0]);
+  return ReadReply(*reply);
 }
 
 std::vector<std::string> RedisSwarmStore::AnnounceArgs(const v1::AnnounceRequest& request,
@@ -187,6 +197,49 @@ absl::Status RedisSwarmStore::AnnounceAndGetPeers(const v1::AnnounceRequest& req
     *peers_found = true;
   }
   return absl::OkStatus();
+}
+
+void RedisSwarmStore::AnnounceBatch(absl::Span<AnnounceCall> calls, absl::Time now) {
+  // Checks that need no state first; the rest go to Redis in one pipeline.
+  std::vector<RedisCommand> commands;
+  std::vector<size_t> sent;  // index in `calls` of each command
+  commands.reserve(calls.size());
+  sent.reserve(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) {
+    AnnounceCall& c = calls[i];
+    c.peers_found = false;
+    c.status = CheckAnnounce(*c.request);
+    const std::string& root = c.request->peers_for_root_hash();
+    if (c.status.ok() && !root.empty() && root.size() != kRootHashBytes) {
+      c.status = absl::InvalidArgumentError("root hash must be 32 bytes");
+    }
+    if (!c.status.ok()) continue;
+    const uint32_t want = FilePeersWanted(limits_, c.request->max_peers());
+    // One more pick than wanted: one may be the announcing peer.
+    commands.push_back(
+        EvalCommand(announce_, AnnounceArgs(*c.request, now, want == 0 ? 0 : want + 1)));
+    sent.push_back(i);
+  }
+  if (commands.empty()) return;
+  std::vector<RedisReply> replies;
+  if (absl::Status s = client_.Run(commands, &replies); !s.ok()) {
+    for (size_t i : sent) calls[i].status = s;
+    return;
+  }
+  for (size_t k = 0; k < sent.size(); ++k) {
+    AnnounceCall& c = calls[sent[k]];
+    if (k >= replies.size()) {
+      c.status = absl::InternalError("redis gave fewer replies than commands");
+      continue;
+    }
+    c.status = ReadReply(replies[k]);
+    const std::string& root = c.request->peers_for_root_hash();
+    if (c.status.ok() && !root.empty() && replies[k].elements.size() > kPayload) {
+      FillFilePeers(replies[k], kPayload, root, FilePeersWanted(limits_, c.request->max_peers()),
+                    c.request->peer_id(), c.max_bytes, c.peers);
+      c.peers_found = true;
+    }
+  }
 }
 
 absl::Status RedisSwarmStore::Leave(uint64_t peer_id, uint64_t peer_key, absl::Time now) {

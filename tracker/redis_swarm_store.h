@@ -50,6 +50,8 @@ class RedisSwarmStore final : public SwarmStore {
   absl::Status AnnounceAndGetPeers(const v1::AnnounceRequest& request, size_t max_bytes,
                                    absl::Time now, v1::GetFilePeersResponse* peers,
                                    bool* peers_found) override;
+  // Every announce in one pipelined round trip (one script run each).
+  void AnnounceBatch(absl::Span<AnnounceCall> calls, absl::Time now) override;
   absl::Status Leave(uint64_t peer_id, uint64_t peer_key, absl::Time now) override;
   absl::Status Rename(uint64_t peer_id, uint64_t peer_key, std::string_view new_username,
                       absl::Time now) override;
@@ -80,6 +82,11 @@ class RedisSwarmStore final : public SwarmStore {
   // Runs one script; on success `reply` holds its array and the counts are
   // taken from it. The status is the script's code (or UNAVAILABLE).
   absl::Status Eval(const Script& script, std::vector<std::string> args, RedisReply* reply);
+  // The EVALSHA command of `script` with `args`.
+  RedisCommand EvalCommand(const Script& script, std::vector<std::string> args) const;
+  // A script's reply: its status (or UNAVAILABLE for a transient Redis
+  // error); the counts are taken from it.
+  absl::Status ReadReply(const RedisReply& reply);
   std::vector<std::string> AnnounceArgs(const v1::AnnounceRequest& request, absl::Time now,
                                         uint32_t picks) const;
   // Fills `out` from a file-peers payload starting at `at`.

@@ -8,7 +8,9 @@ namespace pytorrent::tracker {
 
 namespace {
 
-constexpr size_t kArenaBlockBytes = 64 * 1024;
+// Holds a whole received batch's requests and replies (64 of them, a few
+// KiB each) until the batch is answered.
+constexpr size_t kArenaBlockBytes = 512 * 1024;
 // Room left in a reply for everything around the listed items: transaction
 // id, envelope tags and lengths, page token (up to 36 bytes), totals.
 constexpr size_t kEnvelopeReserveBytes = 64;
@@ -215,37 +217,11 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
       reply->set_lifetime_seconds(static_cast<uint32_t>(absl::ToInt64Seconds(minter_.lifetime())));
       return;
     }
-    case v1::TrackerRequest::kAnnounce: {
-      const v1::AnnounceRequest& r = request.announce();
-      const std::string& peers_for = r.peers_for_root_hash();
-      // Checked before the announce so a bad request changes nothing.
-      if (!peers_for.empty() && peers_for.size() != kHashBytes) {
-        SetError(RejectKind::kInvalidArgument, v1::TRACKER_ERROR_CODE_MALFORMED,
-                 "peers_for_root_hash must be empty or 32 bytes", response);
-        return;
-      }
-      // BEP 15: the announce reply carries the swarm's peers. Built as a
-      // GetFilePeersResponse on the same arena, then swapped in (no copy).
-      auto* peers =
-          google::protobuf::Arena::CreateMessage<v1::GetFilePeersResponse>(response->GetArena());
-      bool peers_found = false;
-      absl::Status s = registry_.AnnounceAndGetPeers(r, kListBudget, now, peers, &peers_found);
-      if (!s.ok()) {
-        SetStatusError(s, v1::TRACKER_ERROR_CODE_UNKNOWN_PEER, response);
-        return;
-      }
-      v1::AnnounceResponse* reply = response->mutable_announce();
-      reply->set_interval_seconds(
-          static_cast<uint32_t>(absl::ToInt64Seconds(registry_.announce_interval())));
-      reply->set_peer_count(static_cast<uint32_t>(registry_.CountPeers()));
-      // An unknown file leaves the reply without peers.
-      if (peers_found) {
-        if (!IsLoopback(from)) DropLoopbackPeers(peers->mutable_peers());
-        reply->mutable_peers()->Swap(peers->mutable_peers());
-        reply->mutable_file()->Swap(peers->mutable_file());
-      }
+    case v1::TrackerRequest::kAnnounce:
+      // Announces go through RunAnnounces (batched); never dispatched here.
+      SetError(RejectKind::kInternal, v1::TRACKER_ERROR_CODE_INTERNAL, "announce not batched",
+               response);
       return;
-    }
     case v1::TrackerRequest::kLeave: {
       absl::Status s = registry_.Leave(request.leave().peer_id(), request.leave().peer_key(), now);
       if (!s.ok()) {
@@ -319,63 +295,121 @@ void RequestHandler::Dispatch(const v1::TrackerRequest& request, const SourceAdd
            "unknown or missing request kind", response);
 }
 
-size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAddress& from,
-                              absl::Time now, absl::Span<uint8_t> out) {
+bool RequestHandler::Start(absl::Span<const uint8_t> datagram, const SourceAddress& from,
+                           absl::Time now, Pending* p) {
   Bump(counters_.datagrams);
   if (datagram.size() > kMaxRequestBytes) {
     Reject(RejectKind::kOversize);
-    return 0;
+    return false;
   }
-  auto* request = google::protobuf::Arena::CreateMessage<v1::TrackerRequest>(&arena_);
-  auto* response = google::protobuf::Arena::CreateMessage<v1::TrackerResponse>(&arena_);
-  bool verified = false;
+  p->from = from;
+  p->datagram_bytes = datagram.size();
+  p->request = google::protobuf::Arena::CreateMessage<v1::TrackerRequest>(&arena_);
+  p->response = google::protobuf::Arena::CreateMessage<v1::TrackerResponse>(&arena_);
+  v1::TrackerRequest* request = p->request;
+  v1::TrackerResponse* response = p->response;
   if (!request->ParseFromArray(datagram.data(), static_cast<int>(datagram.size()))) {
     // Echo the id when the top-level framing holds, so the client fails fast.
     response->set_transaction_id(RecoverTransactionId(datagram));
     SetError(RejectKind::kMalformed, v1::TRACKER_ERROR_CODE_MALFORMED,
              "datagram is not a TrackerRequest", response);
+    return true;
+  }
+  response->set_transaction_id(request->transaction_id());
+  const auto body = request->body_case();
+  if (body == v1::TrackerRequest::BODY_NOT_SET) {
+    SetError(RejectKind::kUnsupported, v1::TRACKER_ERROR_CODE_UNSUPPORTED,
+             "unknown or missing request kind", response);
+    return true;
+  }
+  // Oneof field numbers 3..10 map onto RequestKind in order.
+  Bump(counters_.requests[static_cast<size_t>(body) - v1::TrackerRequest::kConnect]);
+  if (body == v1::TrackerRequest::kConnect) {
+    Dispatch(*request, from, now, response);
+    return true;
+  }
+  if (!minter_.Verify(request->connection_id(), from, now)) {
+    SetError(RejectKind::kBadConnectionId, v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID,
+             "connection id is missing, forged or expired: connect again", response);
+    return true;
+  }
+  p->verified = true;
+  if (body == v1::TrackerRequest::kAnnounce) {
+    // The listed endpoint is built outside the registry lock.
+    if (!RewriteEndpoint(*request->mutable_announce(), from, response)) return true;
+    // Checked before the announce so a bad request changes nothing.
+    const std::string& peers_for = request->announce().peers_for_root_hash();
+    if (!peers_for.empty() && peers_for.size() != kHashBytes) {
+      SetError(RejectKind::kInvalidArgument, v1::TRACKER_ERROR_CODE_MALFORMED,
+               "peers_for_root_hash must be empty or 32 bytes", response);
+      return true;
+    }
+    p->announce = true;
+    return true;
+  }
+  if (registry_mu_ != nullptr) {
+    std::lock_guard<std::mutex> lock(*registry_mu_);
+    Dispatch(*request, from, now, response);
   } else {
-    response->set_transaction_id(request->transaction_id());
-    const auto body = request->body_case();
-    if (body == v1::TrackerRequest::BODY_NOT_SET) {
-      SetError(RejectKind::kUnsupported, v1::TRACKER_ERROR_CODE_UNSUPPORTED,
-               "unknown or missing request kind", response);
-    } else {
-      // Oneof field numbers 3..10 map onto RequestKind in order.
-      Bump(counters_.requests[static_cast<size_t>(body) - v1::TrackerRequest::kConnect]);
-      if (body == v1::TrackerRequest::kConnect) {
-        Dispatch(*request, from, now, response);
-      } else if (!minter_.Verify(request->connection_id(), from, now)) {
-        SetError(RejectKind::kBadConnectionId, v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID,
-                 "connection id is missing, forged or expired: connect again", response);
-      } else {
-        verified = true;
-        // The listed endpoint is built outside the registry lock.
-        const bool refused = body == v1::TrackerRequest::kAnnounce &&
-                             !RewriteEndpoint(*request->mutable_announce(), from, response);
-        if (refused) {
-          // `response` holds the error.
-        } else if (registry_mu_ != nullptr) {
-          std::lock_guard<std::mutex> lock(*registry_mu_);
-          Dispatch(*request, from, now, response);
-        } else {
-          Dispatch(*request, from, now, response);
-        }
-      }
+    Dispatch(*request, from, now, response);
+  }
+  return true;
+}
+
+void RequestHandler::RunAnnounces(absl::Span<Pending*> announces, absl::Time now) {
+  if (announces.empty()) return;
+  constexpr size_t kListBudget = kMaxReplyBytes - kEnvelopeReserveBytes;
+  std::vector<SwarmStore::AnnounceCall> calls(announces.size());
+  for (size_t i = 0; i < announces.size(); ++i) {
+    Pending& p = *announces[i];
+    // BEP 15: the announce reply carries the swarm's peers. Built as a
+    // GetFilePeersResponse on the same arena, then swapped in (no copy).
+    p.peers = google::protobuf::Arena::CreateMessage<v1::GetFilePeersResponse>(&arena_);
+    calls[i].request = &p.request->announce();
+    calls[i].max_bytes = kListBudget;
+    calls[i].peers = p.peers;
+  }
+  if (registry_mu_ != nullptr) {
+    std::lock_guard<std::mutex> lock(*registry_mu_);
+    registry_.AnnounceBatch(absl::MakeSpan(calls), now);
+  } else {
+    registry_.AnnounceBatch(absl::MakeSpan(calls), now);
+  }
+  const uint32_t interval_s =
+      static_cast<uint32_t>(absl::ToInt64Seconds(registry_.announce_interval()));
+  const uint32_t peer_count = static_cast<uint32_t>(registry_.CountPeers());
+  for (size_t i = 0; i < announces.size(); ++i) {
+    Pending& p = *announces[i];
+    const SwarmStore::AnnounceCall& call = calls[i];
+    if (!call.status.ok()) {
+      SetStatusError(call.status, v1::TRACKER_ERROR_CODE_UNKNOWN_PEER, p.response);
+      continue;
+    }
+    v1::AnnounceResponse* reply = p.response->mutable_announce();
+    reply->set_interval_seconds(interval_s);
+    reply->set_peer_count(peer_count);
+    // An unknown file leaves the reply without peers.
+    if (call.peers_found) {
+      if (!IsLoopback(p.from)) DropLoopbackPeers(p.peers->mutable_peers());
+      reply->mutable_peers()->Swap(p.peers->mutable_peers());
+      reply->mutable_file()->Swap(p.peers->mutable_file());
     }
   }
+}
+
+size_t RequestHandler::Finish(Pending& p, absl::Span<uint8_t> out) {
+  v1::TrackerResponse* response = p.response;
   size_t size = response->ByteSizeLong();
-  if (!verified && size > datagram.size() && response->has_error()) {
+  if (!p.verified && size > p.datagram_bytes && response->has_error()) {
     response->mutable_error()->clear_message();
     size = response->ByteSizeLong();
   }
-  if (!verified && size > datagram.size()) {
+  if (!p.verified && size > p.datagram_bytes) {
     // An error reply was counted under its own kind already: one datagram,
     // one count.
     if (!response->has_error()) {
       Reject(RejectKind::kAmplificationDrop);
     }
-    arena_.Reset();
     return 0;
   }
   if (size > kMaxReplyBytes || size > out.size()) {
@@ -387,9 +421,38 @@ size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAd
     size = response->ByteSizeLong();
   }
   response->SerializeWithCachedSizesToArray(out.data());
-  arena_.Reset();
   Bump(counters_.replies);
   return size;
+}
+
+size_t RequestHandler::Handle(absl::Span<const uint8_t> datagram, const SourceAddress& from,
+                              absl::Time now, absl::Span<uint8_t> out) {
+  Pending p;
+  size_t size = 0;
+  if (Start(datagram, from, now, &p)) {
+    if (p.announce) {
+      Pending* one = &p;
+      RunAnnounces(absl::MakeSpan(&one, 1), now);
+    }
+    size = Finish(p, out);
+  }
+  arena_.Reset();
+  return size;
+}
+
+void RequestHandler::HandleBatch(absl::Span<BatchItem> batch, absl::Time now) {
+  std::vector<Pending> pending(batch.size());
+  std::vector<bool> answer(batch.size(), false);
+  std::vector<Pending*> announces;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    answer[i] = Start(batch[i].datagram, batch[i].from, now, &pending[i]);
+    if (answer[i] && pending[i].announce) announces.push_back(&pending[i]);
+  }
+  RunAnnounces(absl::MakeSpan(announces), now);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].reply_bytes = answer[i] ? Finish(pending[i], batch[i].out) : 0;
+  }
+  arena_.Reset();
 }
 
 }  // namespace pytorrent::tracker

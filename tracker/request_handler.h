@@ -115,6 +115,19 @@ class RequestHandler {
   // must hold kMaxReplyBytes) and returns its length; 0 means send nothing.
   size_t Handle(absl::Span<const uint8_t> datagram, const SourceAddress& from, absl::Time now,
                 absl::Span<uint8_t> out);
+  // Handles a received batch like Handle for each datagram, except that its
+  // announces reach the store together (SwarmStore::AnnounceBatch: one
+  // Redis round trip for all of them), under one registry lock when there
+  // is one.
+  struct BatchItem {
+    absl::Span<const uint8_t> datagram;
+    SourceAddress from;
+    // At least kMaxReplyBytes; the reply's length goes to `reply_bytes`
+    // (0: send nothing).
+    absl::Span<uint8_t> out;
+    size_t reply_bytes = 0;
+  };
+  void HandleBatch(absl::Span<BatchItem> batch, absl::Time now);
 
   // This handler's counters. Thread-safe (single-writer relaxed atomics).
   HandlerCounters counters() const;
@@ -127,6 +140,26 @@ class RequestHandler {
   void set_endpoint_policy(const EndpointPolicy& policy) { endpoint_policy_ = policy; }
 
  private:
+  // A datagram between its parsing and its encoded reply.
+  struct Pending {
+    v1::TrackerRequest* request = nullptr;
+    v1::TrackerResponse* response = nullptr;
+    SourceAddress from;
+    size_t datagram_bytes = 0;
+    bool verified = false;
+    // A verified, well-formed announce waiting for the store.
+    bool announce = false;
+    v1::GetFilePeersResponse* peers = nullptr;
+  };
+  // Parses and answers `datagram` into `p` (on the arena), except that a
+  // verified announce is left for RunAnnounces (`p->announce`). False when
+  // nothing is to be sent.
+  bool Start(absl::Span<const uint8_t> datagram, const SourceAddress& from, absl::Time now,
+             Pending* p);
+  // The store work of the waiting announces, then their replies.
+  void RunAnnounces(absl::Span<Pending*> announces, absl::Time now);
+  // Encodes `p`'s reply into `out`; returns its length (0: send nothing).
+  size_t Finish(Pending& p, absl::Span<uint8_t> out);
   // Fills `response` for a parsed request with a verified id (or connect).
   void Dispatch(const v1::TrackerRequest& request, const SourceAddress& from, absl::Time now,
                 v1::TrackerResponse* response);

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "google/protobuf/repeated_field.h"
 #include "proto/tracker.pb.h"
 
@@ -98,12 +99,34 @@ class SwarmStore {
                                            absl::Time now, v1::GetFilePeersResponse* peers,
                                            bool* peers_found) {
     *peers_found = false;
+    // A malformed root (not 32 bytes) is refused before anything changes.
+    if (!request.peers_for_root_hash().empty() && request.peers_for_root_hash().size() != 32) {
+      return absl::InvalidArgumentError("root hash must be 32 bytes");
+    }
     if (absl::Status s = Announce(request, now); !s.ok()) return s;
     if (request.peers_for_root_hash().empty()) return absl::OkStatus();
     const absl::Status s = GetFilePeers(request.peers_for_root_hash(), request.max_peers(),
                                         request.peer_id(), max_bytes, now, peers);
     *peers_found = s.ok();
     return absl::OkStatus();
+  }
+
+  // One announce of a batch (see AnnounceBatch): the request and reply
+  // budget in, the status and the file's peers out.
+  struct AnnounceCall {
+    const v1::AnnounceRequest* request = nullptr;
+    size_t max_bytes = 0;
+    v1::GetFilePeersResponse* peers = nullptr;
+    bool peers_found = false;
+    absl::Status status;
+  };
+  // AnnounceAndGetPeers for each call, in order, as if one after another. A
+  // store that waits on the network does them in one round trip (the
+  // tracker hands it every announce of a received batch at once).
+  virtual void AnnounceBatch(absl::Span<AnnounceCall> calls, absl::Time now) {
+    for (AnnounceCall& c : calls) {
+      c.status = AnnounceAndGetPeers(*c.request, c.max_bytes, now, c.peers, &c.peers_found);
+    }
   }
 
   // Counts as of this store's last call (a shared store does not ask the

@@ -22,11 +22,23 @@ class TrackerService::Shard final : public DatagramHandler {
                     absl::Span<uint8_t> out) override {
     return handler_.Handle(datagram, from, now, out);
   }
+  void OnBatch(absl::Span<Datagram> batch, absl::Time now) override {
+    items_.resize(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      items_[i].datagram = batch[i].in;
+      items_[i].from = batch[i].from;
+      items_[i].out = batch[i].out;
+      items_[i].reply_bytes = 0;
+    }
+    handler_.HandleBatch(absl::MakeSpan(items_), now);
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].reply_bytes = items_[i].reply_bytes;
+  }
   void OnTick(absl::Time now) override {
     if (primary_) service_.Tick(now);
   }
 
  private:
+  std::vector<RequestHandler::BatchItem> items_;  // reused by this loop thread
   TrackerService& service_;
   RequestHandler& handler_;
   bool primary_;

@@ -89,6 +89,7 @@ void UdpServer::Run(DatagramHandler& handler) {
   std::vector<sockaddr_storage> addrs(batch);
   std::vector<iovec> in_iov(batch), out_iov(batch);
   std::vector<mmsghdr> in_msgs(batch), out_msgs(batch);
+  std::vector<DatagramHandler::Datagram> datagrams(batch);
   for (int i = 0; i < batch; ++i) {
     in_iov[i] = {in_buf.data() + static_cast<size_t>(i) * kSlotBytes, kSlotBytes};
   }
@@ -113,16 +114,22 @@ void UdpServer::Run(DatagramHandler& handler) {
           recvmmsg(fd_, in_msgs.data(), static_cast<unsigned>(batch), MSG_DONTWAIT, nullptr);
       if (got <= 0) break;
       const absl::Time now = absl::Now();
+      for (int i = 0; i < got; ++i) {
+        datagrams[i] = {
+            .in = absl::Span<const uint8_t>(in_buf.data() + static_cast<size_t>(i) * kSlotBytes,
+                                            std::min<size_t>(in_msgs[i].msg_len, kSlotBytes)),
+            .from = FromSockaddr(addrs[i]),
+            .out = absl::Span<uint8_t>(out_buf.data() + static_cast<size_t>(i) * kReplyBytes,
+                                       kReplyBytes),
+            .reply_bytes = 0};
+      }
+      handler.OnBatch(absl::Span<DatagramHandler::Datagram>(datagrams.data(), got), now);
       int replies = 0;
       for (int i = 0; i < got; ++i) {
         const mmsghdr& m = in_msgs[i];
-        uint8_t* out = out_buf.data() + static_cast<size_t>(replies) * kReplyBytes;
-        const size_t n = handler.OnDatagram(
-            absl::Span<const uint8_t>(in_buf.data() + static_cast<size_t>(i) * kSlotBytes,
-                                      std::min<size_t>(m.msg_len, kSlotBytes)),
-            FromSockaddr(addrs[i]), now, absl::Span<uint8_t>(out, kReplyBytes));
+        const size_t n = datagrams[i].reply_bytes;
         if (n == 0) continue;
-        out_iov[replies] = {out, n};
+        out_iov[replies] = {datagrams[i].out.data(), n};
         out_msgs[replies] = {};
         out_msgs[replies].msg_hdr.msg_iov = &out_iov[replies];
         out_msgs[replies].msg_hdr.msg_iovlen = 1;

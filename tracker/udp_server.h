@@ -2,7 +2,7 @@
 #define PYTORRENT_TRACKER_UDP_SERVER_H_
 
 // `UdpServer` is the tracker's only socket code: a loop that receives
-// datagrams in batches with recvmmsg, hands each to a `DatagramHandler`, and
+// datagrams in batches with recvmmsg, hands each batch to a `DatagramHandler`, and
 // sends the replies in batches with sendmmsg. Several threads may run the
 // loop on the one socket (the kernel hands each batch to one of them), each
 // with its own handler. An eventfd polled beside the socket wakes every loop
@@ -37,6 +37,20 @@ class DatagramHandler {
   // none). `now` is read once per batch.
   virtual size_t OnDatagram(absl::Span<const uint8_t> datagram, const SourceAddress& from,
                             absl::Time now, absl::Span<uint8_t> out) = 0;
+  // One received datagram of a batch and room for its reply.
+  struct Datagram {
+    absl::Span<const uint8_t> in;
+    SourceAddress from;
+    // kMaxReplyBytes of room; `reply_bytes` of it are sent (0: nothing).
+    absl::Span<uint8_t> out;
+    size_t reply_bytes = 0;
+  };
+  // A whole received batch (what one recvmmsg returned). By default each
+  // datagram goes to OnDatagram; a handler may answer them together (the
+  // tracker sends every announce of a batch to its store in one round trip).
+  virtual void OnBatch(absl::Span<Datagram> batch, absl::Time now) {
+    for (Datagram& d : batch) d.reply_bytes = OnDatagram(d.in, d.from, now, d.out);
+  }
   // Called on each loop thread about once per second, even when idle.
   virtual void OnTick(absl::Time now) = 0;
 };

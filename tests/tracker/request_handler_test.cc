@@ -606,5 +606,113 @@ TEST_F(EndpointTest, LoopbackPeersAreListedOnlyToLoopbackClients) {
   EXPECT_EQ(listed_to(kMallory), (std::set<std::string>{"tcp://10.9.0.11:7003"}));
 }
 
+// Counts AnnounceBatch calls of the registry behind it.
+class CountingStore final : public SwarmStore {
+ public:
+  explicit CountingStore(SwarmStore& inner) : inner_(inner) {}
+  int batches = 0;
+  size_t batched = 0;
+
+  absl::Status Announce(const v1::AnnounceRequest& r, absl::Time now) override {
+    return inner_.Announce(r, now);
+  }
+  void AnnounceBatch(absl::Span<AnnounceCall> calls, absl::Time now) override {
+    ++batches;
+    batched += calls.size();
+    inner_.AnnounceBatch(calls, now);
+  }
+  absl::Status Leave(uint64_t id, uint64_t key, absl::Time now) override {
+    return inner_.Leave(id, key, now);
+  }
+  absl::Status Rename(uint64_t id, uint64_t key, std::string_view name, absl::Time now) override {
+    return inner_.Rename(id, key, name, now);
+  }
+  absl::Status Evict(uint64_t id, absl::Time now) override { return inner_.Evict(id, now); }
+  int ExpireIdle(absl::Time now) override { return inner_.ExpireIdle(now); }
+  absl::Status ListPeers(const PageRequest& page, absl::Time now,
+                         google::protobuf::RepeatedPtrField<v1::PeerInfo>* out,
+                         std::string* next) override {
+    return inner_.ListPeers(page, now, out, next);
+  }
+  absl::Status SearchFiles(std::string_view query, const PageRequest& page, absl::Time now,
+                           google::protobuf::RepeatedPtrField<v1::FileSummary>* out,
+                           std::string* next) override {
+    return inner_.SearchFiles(query, page, now, out, next);
+  }
+  absl::Status GetFilePeers(std::string_view root, uint32_t max_peers, uint64_t exclude,
+                            size_t max_bytes, absl::Time now,
+                            v1::GetFilePeersResponse* out) override {
+    return inner_.GetFilePeers(root, max_peers, exclude, max_bytes, now, out);
+  }
+  size_t CountPeers() const override { return inner_.CountPeers(); }
+  size_t CountFiles() const override { return inner_.CountFiles(); }
+  uint64_t CountHoldings() const override { return inner_.CountHoldings(); }
+  absl::Duration announce_interval() const override { return inner_.announce_interval(); }
+
+ private:
+  SwarmStore& inner_;
+};
+
+// A received batch's announces reach the store in one AnnounceBatch call
+// (one Redis round trip for a Redis store); every datagram still gets its
+// own reply, in its own slot, as Handle would give it.
+TEST_F(HandlerTest, ABatchsAnnouncesReachTheStoreTogether) {
+  CountingStore store(registry_);
+  RequestHandler handler(store, *minter_, clock_.Now());
+  const uint64_t id = Connect();
+  std::vector<std::string> in;
+  for (uint64_t peer = 1; peer <= 3; ++peer) {
+    v1::TrackerRequest r = AnnounceWith(id);
+    r.set_transaction_id(static_cast<uint32_t>(100 + peer));
+    r.mutable_announce()->set_peer_id(peer);
+    r.mutable_announce()->set_username("user" + std::to_string(peer));
+    v1::FileAvailability* f = r.mutable_announce()->add_files();
+    f->set_name("f");
+    f->set_size_bytes(1 << 20);
+    f->set_chunk_size_bytes(1 << 18);
+    f->set_root_hash(std::string(32, 'r'));
+    f->set_chunks_have(4);
+    r.mutable_announce()->set_peers_for_root_hash(std::string(32, 'r'));
+    in.push_back(r.SerializeAsString());
+  }
+  v1::TrackerRequest stats;
+  stats.set_connection_id(id);
+  stats.set_transaction_id(200);
+  stats.mutable_get_stats();
+  in.push_back(stats.SerializeAsString());
+  in.push_back("garbage that is no request");
+  v1::TrackerRequest forged = AnnounceWith(id + 1);
+  forged.set_transaction_id(201);
+  in.push_back(forged.SerializeAsString());
+
+  std::vector<std::array<uint8_t, kMaxReplyBytes>> out(in.size());
+  std::vector<RequestHandler::BatchItem> batch(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    batch[i].datagram =
+        absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(in[i].data()), in[i].size());
+    batch[i].from = kAlice;
+    batch[i].out = absl::MakeSpan(out[i]);
+  }
+  handler.HandleBatch(absl::MakeSpan(batch), clock_.Now());
+  EXPECT_EQ(store.batches, 1);
+  EXPECT_EQ(store.batched, 3u);
+  std::vector<v1::TrackerResponse> replies(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    ASSERT_GT(batch[i].reply_bytes, 0u) << i;
+    ASSERT_TRUE(replies[i].ParseFromArray(out[i].data(), static_cast<int>(batch[i].reply_bytes)));
+  }
+  for (uint64_t peer = 1; peer <= 3; ++peer) {
+    const v1::TrackerResponse& r = replies[peer - 1];
+    EXPECT_EQ(r.transaction_id(), 100 + peer);
+    ASSERT_TRUE(r.has_announce()) << r.DebugString();
+    // Each lists the peers announced before it in the batch.
+    EXPECT_EQ(r.announce().peers_size(), static_cast<int>(peer - 1));
+  }
+  EXPECT_TRUE(replies[3].has_get_stats());
+  EXPECT_EQ(replies[4].error().code(), v1::TRACKER_ERROR_CODE_MALFORMED);
+  EXPECT_EQ(replies[5].error().code(), v1::TRACKER_ERROR_CODE_BAD_CONNECTION_ID);
+  EXPECT_EQ(registry_.CountPeers(), 3u);
+}
+
 }  // namespace
 }  // namespace pytorrent::tracker

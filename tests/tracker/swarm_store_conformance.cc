@@ -549,6 +549,46 @@ TEST_P(SwarmStoreConformanceTest, FilesNeedingMoreChunksThanAManifestCarriesAreR
   EXPECT_EQ(summary->seeders(), 1u);
 }
 
+// A batch of announces (what the tracker hands the store per received
+// batch: one Redis round trip) acts exactly as the same announces one after
+// another: earlier ones are seen by later ones, and each gets its own status.
+TEST_P(SwarmStoreConformanceTest, AnnounceBatchActsAsOneAfterAnother) {
+  std::vector<v1::AnnounceRequest> requests = {
+      Peer(1, "alice", {File("f", 1, 4)}),
+      Peer(2, "bob", {File("f", 1, 1)}),
+      Peer(0, "nobody"),  // peer_id 0: INVALID_ARGUMENT, changes nothing
+      Peer(3, "alice"),   // alice was registered earlier in the batch
+      Peer(1, "alice"),   // wrong key below: PERMISSION_DENIED
+      Peer(4, "dave", {File("f", 1, 2)}),
+  };
+  requests[1].set_peers_for_root_hash(Root(1));
+  requests[4].set_peer_key(999);
+  requests[5].set_peers_for_root_hash("short");
+  std::vector<v1::GetFilePeersResponse> peers(requests.size());
+  std::vector<SwarmStore::AnnounceCall> calls(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    calls[i].request = &requests[i];
+    calls[i].max_bytes = 1100;
+    calls[i].peers = &peers[i];
+  }
+  store_->AnnounceBatch(absl::MakeSpan(calls), clock_.Now());
+  EXPECT_TRUE(calls[0].status.ok()) << calls[0].status;
+  EXPECT_TRUE(calls[1].status.ok()) << calls[1].status;
+  EXPECT_EQ(calls[2].status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(calls[3].status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(calls[4].status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(calls[5].status.code(), absl::StatusCode::kInvalidArgument);
+  // bob's reply lists alice (announced before him in the batch), not bob.
+  ASSERT_TRUE(calls[1].peers_found);
+  ASSERT_EQ(peers[1].peers_size(), 1);
+  EXPECT_EQ(peers[1].peers(0).peer_id(), 1u);
+  EXPECT_EQ(peers[1].file().seeders(), 1u);
+  EXPECT_EQ(peers[1].file().leechers(), 1u);
+  EXPECT_FALSE(calls[0].peers_found);
+  EXPECT_EQ(store_->CountPeers(), 2u);
+  EXPECT_THAT(Usernames(), ElementsAre("alice", "bob"));
+}
+
 TEST_P(SwarmStoreConformanceTest, ForgedPageTokenIsInvalid) {
   google::protobuf::RepeatedPtrField<v1::PeerInfo> page;
   std::string next;
