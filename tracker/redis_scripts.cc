@@ -9,6 +9,11 @@ namespace pytorrent::tracker::redis_scripts {
 // tracker's once-a-second ExpireIdle drains any backlog.
 constexpr std::string_view kPrelude = R"lua(
 local P = KEYS[1]
+-- What a listing shows of one holder of a file: chunks_have, username and
+-- endpoint (neither holds a NUL byte), split again by the tracker.
+local function record(have, name, endpoint)
+  return have .. '\0' .. name .. '\0' .. endpoint
+end
 local function remove_holding(id, root)
   local pk = P .. 'p:' .. id
   if redis.call('HDEL', pk, root) == 0 then return end
@@ -16,9 +21,20 @@ local function remove_holding(id, root)
   local s, l = P .. 's:' .. root, P .. 'l:' .. root
   redis.call('SREM', s, id)
   redis.call('SREM', l, id)
+  redis.call('HDEL', P .. 'i:' .. root, id)
   if redis.call('SCARD', s) + redis.call('SCARD', l) == 0 then
-    redis.call('DEL', P .. 'f:' .. root, s, l)
+    redis.call('DEL', P .. 'f:' .. root, s, l, P .. 'i:' .. root)
     redis.call('ZREM', P .. 'files', root)
+  end
+end
+-- Rewrites the listed record of every file `id` holds (its username or
+-- endpoint changed).
+local function refresh_records(id, name, endpoint)
+  local all = redis.call('HGETALL', P .. 'p:' .. id)
+  for i = 1, #all, 2 do
+    if #all[i] == 32 then
+      redis.call('HSET', P .. 'i:' .. all[i], id, record(all[i + 1], name, endpoint))
+    end
   end
 end
 local function remove_peer(id)
@@ -54,12 +70,11 @@ local function file_peers(out, root, picks)
   if #ids < picks and nl > 0 then
     for _, id in ipairs(redis.call('SRANDMEMBER', l, picks - #ids)) do ids[#ids + 1] = id end
   end
-  for _, id in ipairs(ids) do
-    local p = redis.call('HMGET', P .. 'p:' .. id, 'u', 'e', root)
+  if #ids == 0 then return end
+  local records = redis.call('HMGET', P .. 'i:' .. root, unpack(ids))
+  for i, id in ipairs(ids) do
     out[#out + 1] = id
-    out[#out + 1] = p[1] or ''
-    out[#out + 1] = p[2] or ''
-    out[#out + 1] = p[3] or '0'
+    out[#out + 1] = records[i] or ''
   end
 end
 )lua";
@@ -85,10 +100,14 @@ local peers_for = ARGV[at + n_files * 6 + 1]
 local picks = tonumber(ARGV[at + n_files * 6 + 2])
 expire(now, 64)
 
+-- The steady state (a peer refreshing what it already announced) is kept
+-- to the fewest calls: a holding whose chunks_have and listed record did not
+-- change is not written again.
 local new_files = 0
 for _, f in ipairs(files) do
   local known = redis.call('HMGET', P .. 'f:' .. f.root, 's', 'c')
-  if not known[1] then
+  f.known = known[1] and true or false
+  if not f.known then
     new_files = new_files + 1
   elseif known[1] ~= f.size or known[2] ~= f.chunk then
     return reply('INVALID_ARGUMENT',
@@ -97,8 +116,11 @@ for _, f in ipairs(files) do
 end
 
 local pk = P .. 'p:' .. id
-local stored_key = redis.call('HGET', pk, 'k')
+local st = redis.call('HMGET', pk, 'k', 'u', 'e')
+local stored_key = st[1]
 local owner = redis.call('HGET', P .. 'names', name)
+local removed_set = {}
+for _, r in ipairs(removed) do removed_set[r] = true end
 local before, after = 0, 0
 if stored_key then
   if stored_key ~= key then
@@ -115,7 +137,9 @@ if stored_key then
     end
   end
   for _, f in ipairs(files) do
-    if replace or redis.call('HEXISTS', pk, f.root) == 0 then after = after + 1 end
+    -- The chunks_have held so far (false: not held).
+    if not replace then f.old = redis.call('HGET', pk, f.root) end
+    if replace or not f.old then after = after + 1 end
   end
 else
   if redis.call('ZCARD', P .. 'peers') >= max_peers then
@@ -128,27 +152,32 @@ if after > max_per_peer then
   return reply('RESOURCE_EXHAUSTED',
                'a peer may offer at most ' .. max_per_peer .. ' files on this tracker')
 end
-local holdings = tonumber(redis.call('GET', P .. 'holdings') or '0')
-if after > before and holdings + (after - before) > max_holdings then
-  return reply('RESOURCE_EXHAUSTED',
-               'the tracker has reached its cap of ' .. max_holdings .. ' peer-file registrations')
+if after > before then
+  local holdings = tonumber(redis.call('GET', P .. 'holdings') or '0')
+  if holdings + (after - before) > max_holdings then
+    return reply('RESOURCE_EXHAUSTED',
+                 'the tracker has reached its cap of ' .. max_holdings .. ' peer-file registrations')
+  end
 end
 if new_files > 0 and redis.call('ZCARD', P .. 'files') + new_files > max_files then
   return reply('RESOURCE_EXHAUSTED',
                'the tracker has reached its cap of ' .. max_files .. ' distinct files')
 end
 
+local listed_changed = false
 if not stored_key then
   redis.call('HSET', pk, 'k', key, 'u', name, 'e', endpoint)
   redis.call('ZADD', P .. 'peers', 0, id)
   redis.call('HSET', P .. 'names', name, id)
 else
-  local old = redis.call('HGET', pk, 'u')
-  if old ~= name then
-    redis.call('HDEL', P .. 'names', old)
+  if st[2] ~= name then
+    redis.call('HDEL', P .. 'names', st[2])
     redis.call('HSET', P .. 'names', name, id)
   end
-  redis.call('HSET', pk, 'u', name, 'e', endpoint)
+  if st[2] ~= name or st[3] ~= endpoint then
+    redis.call('HSET', pk, 'u', name, 'e', endpoint)
+    listed_changed = true
+  end
 end
 redis.call('ZADD', P .. 'exp', now + ttl, id)
 if replace then
@@ -157,20 +186,30 @@ if replace then
   end
 end
 for _, r in ipairs(removed) do remove_holding(id, r) end
+if listed_changed then refresh_records(id, name, endpoint) end
+-- Removals above may have dropped a file that was known at the start.
+local structural = replace or #removed > 0
 for _, f in ipairs(files) do
-  local fk = P .. 'f:' .. f.root
-  if redis.call('EXISTS', fk) == 0 then
-    redis.call('HSET', fk, 'n', f.name, 's', f.size, 'c', f.chunk, 'k', f.count)
-    redis.call('ZADD', P .. 'files', 0, f.root)
-  end
-  if redis.call('HSET', pk, f.root, f.have) == 1 then redis.call('INCR', P .. 'holdings') end
+  local seeder = tonumber(f.have) >= tonumber(f.count)
   local s, l = P .. 's:' .. f.root, P .. 'l:' .. f.root
-  if tonumber(f.have) >= tonumber(f.count) then
-    redis.call('SADD', s, id)
-    redis.call('SREM', l, id)
+  if f.old and not replace and not removed_set[f.root] then
+    -- Held already: write only what changed.
+    if f.old ~= f.have then
+      redis.call('HSET', pk, f.root, f.have)
+      redis.call('HSET', P .. 'i:' .. f.root, id, record(f.have, name, endpoint))
+      if (tonumber(f.old) >= tonumber(f.count)) ~= seeder then
+        if seeder then redis.call('SMOVE', l, s, id) else redis.call('SMOVE', s, l, id) end
+      end
+    end
   else
-    redis.call('SADD', l, id)
-    redis.call('SREM', s, id)
+    local fk = P .. 'f:' .. f.root
+    if not f.known or (structural and redis.call('EXISTS', fk) == 0) then
+      redis.call('HSET', fk, 'n', f.name, 's', f.size, 'c', f.chunk, 'k', f.count)
+      redis.call('ZADD', P .. 'files', 0, f.root)
+    end
+    if redis.call('HSET', pk, f.root, f.have) == 1 then redis.call('INCR', P .. 'holdings') end
+    redis.call('HSET', P .. 'i:' .. f.root, id, record(f.have, name, endpoint))
+    redis.call('SADD', seeder and s or l, id)
   end
 end
 local out = reply('OK', '')
@@ -202,9 +241,11 @@ end
 local owner = redis.call('HGET', P .. 'names', name)
 if owner == id then return reply('OK', '') end
 if owner then return reply('ALREADY_EXISTS', 'username is taken by another peer') end
-redis.call('HDEL', P .. 'names', redis.call('HGET', pk, 'u'))
+local old = redis.call('HMGET', pk, 'u', 'e')
+redis.call('HDEL', P .. 'names', old[1])
 redis.call('HSET', P .. 'names', name, id)
 redis.call('HSET', pk, 'u', name)
+refresh_records(id, name, old[2] or '')
 return reply('OK', '')
 )lua";
 

@@ -21,6 +21,10 @@
 //   {tag}:files       sorted set, score 0, member root hash: paging, count
 //   {tag}:f:<root>    hash: n (name), s (size), c (chunk size), k (chunks)
 //   {tag}:s:<root>    set of seeder ids; {tag}:l:<root> set of leecher ids
+//   {tag}:i:<root>    hash, holder id -> its listed record, chunks_have NUL
+//                     username NUL endpoint: one HMGET lists every pick
+//                     (rewritten for all the peer's files when its name or
+//                     endpoint changes)
 //   {tag}:holdings    (peer, file) pairs registered
 //
 // Every script returns {code, message, peers, files, holdings, ...}: code
@@ -50,8 +54,8 @@ extern const std::string kListPeers;
 // last_scanned, then per match: root name size chunk_size seeders leechers.
 extern const std::string kSearchFiles;
 // ARGV: now_ms root picks. Payload (absent when the file is unknown): name
-// size chunk_size seeders leechers, then per pick: id username endpoint
-// chunks_have (seeders first, random).
+// size chunk_size seeders leechers, then per pick: id record (see
+// {tag}:i:<root>; seeders first, random).
 extern const std::string kFilePeers;
 
 }  // namespace pytorrent::tracker::redis_scripts

@@ -382,18 +382,26 @@ void RedisSwarmStore::FillFilePeers(const RedisReply& reply, size_t at, std::str
   file->set_leechers(static_cast<uint32_t>(Num(e[at + 4])));
   size_t used = RepeatedElementBytes(file->ByteSizeLong());
   uint32_t added = 0;
-  for (size_t i = at + 5; i + 4 <= e.size() && added < want; i += 4) {
+  for (size_t i = at + 5; i + 2 <= e.size() && added < want; i += 2) {
     const uint64_t id = IdFrom(Str(e[i]));
     if (id == exclude_peer_id) continue;
-    const uint32_t chunks_have = static_cast<uint32_t>(Num(e[i + 3]));
-    const size_t bytes = FilePeerElementBytes(Str(e[i + 1]), Str(e[i + 2]), chunks_have);
+    // The record: chunks_have NUL username NUL endpoint.
+    const std::string_view record = Str(e[i + 1]);
+    const size_t first = record.find('\0');
+    const size_t second = first == std::string_view::npos ? first : record.find('\0', first + 1);
+    if (second == std::string_view::npos) continue;  // not written yet (or damaged)
+    uint32_t chunks_have = 0;
+    if (!absl::SimpleAtoi(absl::string_view(record.data(), first), &chunks_have)) continue;
+    const std::string_view username = record.substr(first + 1, second - first - 1);
+    const std::string_view endpoint = record.substr(second + 1);
+    const size_t bytes = FilePeerElementBytes(username, endpoint, chunks_have);
     if (used + bytes > max_bytes) break;
     used += bytes;
     ++added;
     v1::FilePeer* fp = out->add_peers();
     fp->set_peer_id(id);
-    fp->set_username(Str(e[i + 1]));
-    fp->set_chunk_endpoint(Str(e[i + 2]));
+    fp->set_username(username.data(), username.size());
+    fp->set_chunk_endpoint(endpoint.data(), endpoint.size());
     fp->set_chunks_have(chunks_have);
   }
 }

@@ -431,8 +431,10 @@ struct RunResult {
   double tracker_cpu_s = 0, store_cpu_s = 0, bench_cpu_s = 0;
   uint64_t requests = 0, announces = 0;
   double peers_per_reply = 0;
-  // Redis only: used_memory growth per registered peer.
+  // Redis only: used_memory growth per registered peer; commands scripts
+  // ran (INFO commandstats, EVALSHA itself not counted) during the load.
   double store_bytes_per_peer = 0;
+  int64_t store_calls = -1;
   int tracker_exit = 0;
 };
 
@@ -463,7 +465,7 @@ void Pin(const std::vector<pid_t>& pids) {
 // for the in-memory store), `store_memory` their used_memory in bytes.
 bool Measure(const Config& config, const std::vector<pytorrent::testing::TrackerProcess*>& trackers,
              const std::vector<pid_t>& store_pids, const std::function<int64_t()>& store_memory,
-             RunResult* out) {
+             const std::function<int64_t()>& store_calls, RunResult* out) {
   std::vector<pid_t> tracker_pids;
   for (auto* t : trackers) tracker_pids.push_back(t->pid());
   if (config.pin) {
@@ -513,6 +515,7 @@ bool Measure(const Config& config, const std::vector<pytorrent::testing::Tracker
 
   const double cpu_before = sum(tracker_pids, CpuSeconds);
   const double store_cpu_before = sum(store_pids, CpuSeconds);
+  const int64_t store_calls_before = store_calls ? store_calls() : 0;
   const double self_cpu_before = CpuSeconds(getpid());
   const int64_t start = NowNs();
   const int64_t end = start + int64_t{config.seconds} * 1'000'000'000;
@@ -528,6 +531,7 @@ bool Measure(const Config& config, const std::vector<pytorrent::testing::Tracker
   }
   out->tracker_cpu_s = sum(tracker_pids, CpuSeconds) - cpu_before;
   out->store_cpu_s = sum(store_pids, CpuSeconds) - store_cpu_before;
+  if (store_calls) out->store_calls = store_calls() - store_calls_before;
   out->bench_cpu_s = CpuSeconds(getpid()) - self_cpu_before;
 
   uint64_t sampled_replies = 0, sampled_peers = 0;
@@ -590,7 +594,7 @@ bool MeasureMemory(const Config& config, const std::string& dir, RunResult* out)
     std::cerr << "cannot start tracker: " << tracker.status() << "\n";
     return false;
   }
-  return Measure(config, {tracker->get()}, {}, nullptr, out);
+  return Measure(config, {tracker->get()}, {}, nullptr, nullptr, out);
 }
 
 // used_memory of one Redis node, in bytes (0 if unknown).
@@ -600,6 +604,25 @@ int64_t UsedMemory(const pytorrent::testing::RedisServer& redis) {
   const size_t at = info->find("used_memory:");
   if (at == std::string::npos) return 0;
   return std::atoll(info->c_str() + at + std::strlen("used_memory:"));
+}
+
+// Commands one Redis node has run, but EVALSHA and INFO themselves: what
+// the scripts called (INFO commandstats).
+int64_t ScriptCalls(const pytorrent::testing::RedisServer& redis) {
+  absl::StatusOr<std::string> info = redis.Command("INFO commandstats");
+  if (!info.ok()) return 0;
+  int64_t total = 0;
+  std::istringstream lines(*info);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("cmdstat_", 0) != 0 || line.rfind("cmdstat_evalsha:", 0) == 0 ||
+        line.rfind("cmdstat_info:", 0) == 0) {
+      continue;
+    }
+    const size_t at = line.find("calls=");
+    if (at != std::string::npos) total += std::atoll(line.c_str() + at + 6);
+  }
+  return total;
 }
 
 // --instances trackers on one redis-server or a 3-master cluster, measured.
@@ -654,7 +677,12 @@ bool MeasureRedis(const Config& config, const std::string& dir, RunResult* out) 
     for (auto* n : nodes) total += UsedMemory(*n);
     return total;
   };
-  return Measure(config, raw, store_pids, memory, out);
+  auto calls = [&] {
+    int64_t total = 0;
+    for (auto* n : nodes) total += ScriptCalls(*n);
+    return total;
+  };
+  return Measure(config, raw, store_pids, memory, calls, out);
 }
 
 std::string Json(const Config& config, const RunResult& r) {
@@ -694,6 +722,9 @@ std::string Json(const Config& config, const RunResult& r) {
         &json, ", \"tracker_cpu_us_per_announce\":%.2f",
         r.tracker_cpu_s * 1e6 / static_cast<double>(std::max<uint64_t>(1, r.announces)));
     absl::StrAppendFormat(&json, ", \"redis_bytes_per_peer\":%.0f", r.store_bytes_per_peer);
+    absl::StrAppendFormat(&json, ", \"redis_calls_per_announce\":%.1f",
+                          static_cast<double>(r.store_calls) /
+                              static_cast<double>(std::max<uint64_t>(1, r.announces)));
   }
   return json;
 }

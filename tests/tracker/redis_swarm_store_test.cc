@@ -138,6 +138,30 @@ TEST(RedisSwarmStoreTest, SurvivesRedisRestartAndKeepsWhatRedisKept) {
   EXPECT_EQ(store.CountPeers(), 2u);
 }
 
+// Every key a peer's announces made is gone once the last peer leaves or
+// expires: only the holdings counter (0) is left of the network.
+TEST(RedisSwarmStoreTest, NothingIsLeftBehindWhenPeersGo) {
+  auto server = RedisServer::Start({.dir = TestDir("redis-clean")});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto client = RedisClient::Create({.addresses = {(*server)->address()}});
+  ASSERT_TRUE(client.ok());
+  RedisSwarmStore store(**client, {.announce_interval = absl::Seconds(10)}, "clean");
+  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);
+  for (uint64_t id = 1; id <= 3; ++id) {
+    v1::AnnounceRequest a = Peer(id, "user" + std::to_string(id));
+    a.set_peers_for_root_hash(std::string(32, 'h'));
+    ASSERT_TRUE(store.Announce(a, now).ok());
+  }
+  ASSERT_TRUE(store.Rename(1, 1007, "renamed", now).ok());
+  ASSERT_TRUE(store.Leave(1, 1007, now).ok());
+  ASSERT_TRUE(store.Evict(2, now).ok());
+  EXPECT_EQ(store.ExpireIdle(now + absl::Seconds(21)), 1);
+  absl::StatusOr<std::string> keys = (*server)->Command("KEYS *");
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  EXPECT_EQ(*keys, "{clean}:holdings");
+  EXPECT_EQ(*(*server)->Command("GET {clean}:holdings"), "0");
+}
+
 TEST(RedisClientTest, KeySlotsFollowRedisCluster) {
   EXPECT_EQ(RedisKeySlot("123456789"), 0x31C3 % 16384);
   EXPECT_EQ(RedisKeySlot("foo"), 12182);

@@ -229,6 +229,20 @@ TEST_P(SwarmStoreConformanceTest, LeecherBecomesSeeder) {
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a->seeders(), 1u);
   EXPECT_EQ(a->leechers(), 1u);
+  // The same again changes nothing; a seeder that lost chunks leeches again;
+  // a leecher's progress keeps it a leecher.
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 4)})).ok());
+  ASSERT_TRUE(Announce(Peer(2, "bob", {File("a.bin", 1, 3)})).ok());
+  a = Summary(1);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->seeders(), 1u);
+  EXPECT_EQ(a->leechers(), 1u);
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a.bin", 1, 0)})).ok());
+  a = Summary(1);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->seeders(), 0u);
+  EXPECT_EQ(a->leechers(), 2u);
+  EXPECT_EQ(store_->CountHoldings(), 2u);
 }
 
 TEST_P(SwarmStoreConformanceTest, RemovedAndReplacedFiles) {
@@ -647,6 +661,53 @@ TEST_P(SwarmStoreConformanceTest, FilePeersAreBoundedRandomSeedersFirst) {
       EXPECT_GT(more.ByteSizeLong(), budget - 2) << budget;
     }
   }
+}
+
+// A file's peer list shows each holder as it is now: its current username
+// (after a rename), its current endpoint (after an announce that changed it
+// without naming this file) and its chunks_have for this file.
+TEST_P(SwarmStoreConformanceTest, FilePeersShowHoldersAsTheyAreNow) {
+  ASSERT_TRUE(Announce(Peer(1, "alice", {File("a", 1, 1), File("b", 2, 4)})).ok());
+  ASSERT_TRUE(Announce(Peer(2, "bob", {File("b", 2, 2)})).ok());
+  auto holder = [&](int root, uint64_t id) -> absl::StatusOr<v1::FilePeer> {
+    v1::GetFilePeersResponse out;
+    absl::Status s = store_->GetFilePeers(Root(root), 0, 0, SIZE_MAX, clock_.Now(), &out);
+    if (!s.ok()) return s;
+    for (const v1::FilePeer& p : out.peers()) {
+      if (p.peer_id() == id) return p;
+    }
+    return absl::NotFoundError("not listed");
+  };
+  ASSERT_TRUE(store_->Rename(1, 1007, "alicia", clock_.Now()).ok());
+  absl::StatusOr<v1::FilePeer> a = holder(2, 1);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->username(), "alicia");
+  EXPECT_EQ(a->chunks_have(), 4u);
+  // A new endpoint, announced with file 1 only (file 2 is kept).
+  v1::AnnounceRequest moved = Peer(1, "alicia", {File("a", 1, 3)});
+  moved.set_chunk_endpoint("tcp://127.0.0.1:9999");
+  ASSERT_TRUE(Announce(moved).ok());
+  a = holder(2, 1);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->chunk_endpoint(), "tcp://127.0.0.1:9999");
+  EXPECT_EQ(a->username(), "alicia");
+  EXPECT_EQ(a->chunks_have(), 4u);
+  a = holder(1, 1);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->chunks_have(), 3u);
+  absl::StatusOr<v1::FilePeer> b = holder(2, 2);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->username(), "bob");
+  EXPECT_EQ(b->chunks_have(), 2u);
+  // A renamed-back name and a dropped file.
+  v1::AnnounceRequest dropped = Peer(1, "alice");
+  dropped.add_removed_root_hashes(Root(2));
+  ASSERT_TRUE(Announce(dropped).ok());
+  EXPECT_EQ(holder(2, 1).status().code(), absl::StatusCode::kNotFound);
+  a = holder(1, 1);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->username(), "alice");
+  EXPECT_EQ(a->chunk_endpoint(), "tcp://127.0.0.1:7001");
 }
 
 TEST_P(SwarmStoreConformanceTest, EndpointsRoundTrip) {
