@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/host_port.h"
 #include "common/names.h"
+#include "peer/settings_update.h"
 
 namespace pytorrent::admin {
 namespace {
@@ -117,26 +118,8 @@ absl::Status Validate(const v1::ChangeUsernameRequest& request) {
 }
 
 absl::Status Validate(const v1::UpdateSettingsRequest& request) {
-  if (!request.username().empty()) {
-    if (absl::Status s = InField("username", ValidateUsername(request.username())); !s.ok()) {
-      return s;
-    }
-  }
-  const std::string& host = request.tracker_host();
-  if (host.size() > kMaxHostBytes) {
-    return Invalid(
-        absl::StrCat("tracker_host is ", host.size(), " bytes; the limit is ", kMaxHostBytes));
-  }
-  // The same parser as the peer's --tracker flag and config file.
-  if (absl::StatusOr<std::string> parsed = ParseHost(host); !host.empty() && !parsed.ok()) {
-    return Invalid(absl::StrCat("tracker_host: ", parsed.status().message(),
-                                " (a host name or an IP address, without a port)"));
-  }
-  if (request.tracker_port() > 65535) {
-    return Invalid(absl::StrCat("tracker_port is ", request.tracker_port(),
-                                "; a port is 1..65535 (0 leaves it unchanged)"));
-  }
-  return absl::OkStatus();
+  // The node applies the same rules (peer/settings_update.h).
+  return peer::ParseSettingsUpdate(request).status();
 }
 
 absl::Status Validate(const v1::ListSwarmsRequest& request) {

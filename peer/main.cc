@@ -22,8 +22,8 @@
 #include "common/log.h"
 #include "common/sha256.h"
 #include "peer/chunk_listen.h"
-#include "peer/failover_tracker_client.h"
 #include "peer/content/chunk_digest.h"
+#include "peer/failover_tracker_client.h"
 #include "peer/home_lock.h"
 #include "peer/node_identity.h"
 #include "peer/peer_config.h"
@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
   app.add_option("--admin-socket", admin_socket,
                  "gRPC admin socket (default HOME/state/admin.sock)");
   app.add_option("--announce-interval-s", announce_interval_s, "Announce to the tracker this often")
-      ->check(CLI::Range(1, 86400));
+      ->check(CLI::Range(pytorrent::peer::kMinAnnounceIntervalS,
+                         pytorrent::peer::kMaxAnnounceIntervalS));
   app.add_option("--chunk-size-kib", chunk_size_kib,
                  "Chunk size for files this node shares: power of two, 16..16384 (default 256)");
   app.add_option("--serve-budget-mib", serve_budget_mib,
@@ -199,7 +200,8 @@ int main(int argc, char** argv) {
   app.add_option("--download-history", download_history,
                  "Finished downloads listed by the admin plane (default 100; logs/download.log "
                  "keeps them all)")
-      ->check(CLI::Range(1, 100000));
+      ->check(
+          CLI::Range(pytorrent::peer::kMinDownloadHistory, pytorrent::peer::kMaxDownloadHistory));
   app.add_flag("--no-reseed", no_reseed, "Do not serve or announce completed downloads");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str();
@@ -276,8 +278,8 @@ int main(int argc, char** argv) {
   }
   if (!trackers.empty()) {
     if (trackers.size() > pytorrent::peer::kMaxTrackerAddresses) {
-      return Fail(absl::StrCat("--tracker: at most ", pytorrent::peer::kMaxTrackerAddresses,
-                               " addresses"));
+      return Fail(
+          absl::StrCat("--tracker: at most ", pytorrent::peer::kMaxTrackerAddresses, " addresses"));
     }
     config.tracker_fallbacks.clear();
     for (size_t i = 0; i < trackers.size(); ++i) {

@@ -111,9 +111,9 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
   // would pass as one value (a host name with a newline in it; found by
   // //tests/fuzz:config_file_fuzz).
   for (const char* key :
-       {"tracker_host", "tracker_port", "username", "chunk_listen", "chunk_size_kib",
-        "announce_interval_s", "serve_budget_mib", "reseed", "admin_socket", "admin_tcp",
-        "admin_tls_cert", "admin_tls_key", "admin_token_file"}) {
+       {"tracker_host", "tracker_port", "username", "chunk_listen", "chunk_public_endpoint",
+        "chunk_size_kib", "announce_interval_s", "serve_budget_mib", "reseed", "download_history",
+        "admin_socket", "admin_tcp", "admin_tls_cert", "admin_tls_key", "admin_token_file"}) {
     for (const char* section : {"", "peer"}) {
       if (reader.Get(section, key, "").find('\n') != std::string::npos) {
         return absl::InvalidArgumentError(absl::StrCat(key, " is set more than once"));
@@ -152,16 +152,22 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
     config.chunk_public_endpoint = value;
   }
   if (Lookup(reader, "chunk_size_kib", value)) {
-    if (absl::Status s = ParseUnsigned("chunk_size_kib", value, 16, 16384, number); !s.ok()) {
+    if (absl::Status s =
+            ParseUnsigned("chunk_size_kib", value, kMinChunkSizeKib, kMaxChunkSizeKib, number);
+        !s.ok()) {
       return s;
     }
     if ((number & (number - 1)) != 0) {
-      return absl::InvalidArgumentError("chunk_size_kib must be a power of two (16..16384)");
+      return absl::InvalidArgumentError(absl::StrCat("chunk_size_kib must be a power of two (",
+                                                     kMinChunkSizeKib, "..", kMaxChunkSizeKib,
+                                                     ")"));
     }
     config.chunk_size_kib = static_cast<uint32_t>(number);
   }
   if (Lookup(reader, "announce_interval_s", value)) {
-    if (absl::Status s = ParseUnsigned("announce_interval_s", value, 1, 86400, number); !s.ok()) {
+    if (absl::Status s = ParseUnsigned("announce_interval_s", value, kMinAnnounceIntervalS,
+                                       kMaxAnnounceIntervalS, number);
+        !s.ok()) {
       return s;
     }
     config.announce_interval_s = static_cast<uint32_t>(number);
@@ -175,7 +181,9 @@ absl::StatusOr<PeerConfig> ParsePeerConfig(std::string_view text) {
     config.serve_budget_mib = static_cast<uint32_t>(number);
   }
   if (Lookup(reader, "download_history", value)) {
-    if (absl::Status s = ParseUnsigned("download_history", value, 1, 100000, number); !s.ok()) {
+    if (absl::Status s = ParseUnsigned("download_history", value, kMinDownloadHistory,
+                                       kMaxDownloadHistory, number);
+        !s.ok()) {
       return s;
     }
     config.download_history = static_cast<uint32_t>(number);

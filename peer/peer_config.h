@@ -26,13 +26,21 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/file_limits.h"
 #include "common/host_port.h"
 #include "peer/chunk_listen.h"
 
 namespace pytorrent::peer {
 
+// Bounds of the numeric settings, shared by the config file and the flags.
 inline constexpr uint32_t kMinServeBudgetMib = 8;
 inline constexpr uint32_t kMaxServeBudgetMib = 1 << 20;
+inline constexpr uint32_t kMinAnnounceIntervalS = 1;
+inline constexpr uint32_t kMaxAnnounceIntervalS = 86400;
+inline constexpr uint32_t kMinDownloadHistory = 1;
+inline constexpr uint32_t kMaxDownloadHistory = 100000;
+inline constexpr uint32_t kMinChunkSizeKib = kMinChunkSizeBytes / 1024;
+inline constexpr uint32_t kMaxChunkSizeKib = kMaxChunkSizeBytes / 1024;
 // Tracker addresses a config may list (tracker_host, repeated --tracker).
 inline constexpr size_t kMaxTrackerAddresses = 16;
 // Longest config line: inih as Debian builds it (INI_MAX_LINE 200, with the

@@ -20,6 +20,7 @@
 #include "common/names.h"
 #include "peer/announcer.h"
 #include "peer/chunk_listen.h"
+#include "peer/settings_update.h"
 #include "peer/shared_folder.h"
 #include "peer/storage/atomic_file.h"
 #include "peer/storage/disk_storage.h"
@@ -943,22 +944,9 @@ absl::Status PeerNode::ChangeUsername(const std::string& new_username) {
 }
 
 absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) {
-  if (!request.username().empty()) {
-    if (absl::Status s = ValidateUsername(request.username()); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("username: ", s.message()));
-    }
-  }
-  if (request.tracker_port() > 65535) {
-    return absl::InvalidArgumentError("tracker_port must be 1..65535");
-  }
-  std::string tracker_host;
-  if (!request.tracker_host().empty()) {
-    absl::StatusOr<std::string> host = ParseHost(request.tracker_host());
-    if (!host.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("tracker_host: ", host.status().message()));
-    }
-    tracker_host = *std::move(host);
-  }
+  absl::StatusOr<SettingsUpdate> update = ParseSettingsUpdate(request);
+  if (!update.ok()) return update.status();
+  const std::string& tracker_host = update->tracker_host;
   MutexLock settings(settings_mu_);
   NodeSettings current, next;
   {

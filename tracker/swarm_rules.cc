@@ -90,9 +90,21 @@ size_t VarintBytes(uint64_t value) {
   return bytes;
 }
 
+// FilePeerElementBytes counts one tag byte per field and 8 bytes for the
+// fixed64 peer id: true while every field number is below 16.
+static_assert(v1::FilePeer::kPeerIdFieldNumber < 16 && v1::FilePeer::kUsernameFieldNumber < 16 &&
+              v1::FilePeer::kChunkEndpointFieldNumber < 16 &&
+              v1::FilePeer::kChunksHaveFieldNumber < 16);
+// RepeatedElementBytes assumes a one-byte tag for the repeated fields that
+// hold listings.
+static_assert(v1::GetFilePeersResponse::kPeersFieldNumber < 16 &&
+              v1::AnnounceResponse::kPeersFieldNumber < 16);
+static_assert(v1::ListPeersResponse::kPeersFieldNumber < 16);
+static_assert(v1::SearchFilesResponse::kFilesFieldNumber < 16);
+
 size_t FilePeerElementBytes(std::string_view username, std::string_view endpoint,
                             uint32_t chunks_have) {
-  size_t bytes = 9;
+  size_t bytes = 1 + sizeof(uint64_t);  // peer_id: tag + fixed64
   if (!username.empty()) bytes += RepeatedElementBytes(username.size());
   if (!endpoint.empty()) bytes += RepeatedElementBytes(endpoint.size());
   if (chunks_have != 0) bytes += 1 + VarintBytes(chunks_have);

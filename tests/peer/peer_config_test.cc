@@ -100,6 +100,18 @@ TEST(PeerConfigTest, ARepeatedKeyIsRefused) {
   EXPECT_TRUE(absl::IsInvalidArgument(config.status())) << config.status();
 }
 
+TEST(PeerConfigTest, EveryKeyRepeatedIsRefused) {
+  for (const char* line :
+       {"tracker_host=a", "tracker_port=1", "username=u", "chunk_listen=tcp://127.0.0.1:1",
+        "chunk_public_endpoint=tcp://a:1", "chunk_size_kib=16", "announce_interval_s=5",
+        "serve_budget_mib=8", "reseed=true", "download_history=5", "admin_socket=/s",
+        "admin_tcp=127.0.0.1:1", "admin_tls_cert=/c", "admin_tls_key=/k", "admin_token_file=/t"}) {
+    const std::string text = std::string(line) + "\n" + line + "\n";
+    absl::StatusOr<PeerConfig> config = ParsePeerConfig(text);
+    EXPECT_TRUE(absl::IsInvalidArgument(config.status())) << line << ": " << config.status();
+  }
+}
+
 TEST(PeerConfigTest, ServeBudgetKey) {
   absl::StatusOr<PeerConfig> config = ParsePeerConfig("serve_budget_mib=64\n");
   ASSERT_TRUE(config.ok()) << config.status();
