@@ -261,7 +261,9 @@ int main(int argc, char** argv) {
   failed += DownloadAll(*admin, large_roots, parallel, per_download);
   Footprint after_large = MeasureSettled(pid, reference.threads, settle);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
-  const bool alive = (*leecher)->running() && ::kill(pid, 0) == 0;
+  // A leecher that died is not "within bounds": a zombie still answers
+  // kill(pid, 0) but has no descriptors and one thread left.
+  const bool alive = (*leecher)->running() && ::kill(pid, 0) == 0 && Measure(pid).fds > 0;
   (*leecher)->Stop();
   for (auto& s : seeder_processes) s->Stop();
   (*tracker)->Stop();
@@ -270,8 +272,9 @@ int main(int argc, char** argv) {
   const int fd_growth = std::max(after_small.fds, after_large.fds) - reference.fds;
   const double rss_growth = after_small.rss_mib - reference.rss_mib;
   const double rss_growth_large = after_large.rss_mib - reference.rss_mib;
-  const bool within = thread_growth <= max_thread_growth && fd_growth <= max_fd_growth &&
-                      rss_growth <= max_rss_growth_mib &&
+  const bool measured = reference.fds > 0 && after_small.fds > 0 && after_large.fds > 0;
+  const bool within = measured && thread_growth <= max_thread_growth &&
+                      fd_growth <= max_fd_growth && rss_growth <= max_rss_growth_mib &&
                       rss_growth_large <= max_rss_growth_after_large_mib;
   const int downloads = small_files + large_files;
   std::printf(
