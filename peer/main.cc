@@ -129,6 +129,8 @@ int RunDownload(PeerNode& node, const std::string& what, bool overwrite) {
                             ",\"chunks_resumed\":", counters.chunks_resumed,
                             ",\"chunks_corrupt\":", counters.chunks_corrupt,
                             ",\"chunks_duplicate\":", counters.chunks_duplicate,
+                            ",\"chunks_repaired\":", counters.chunks_repaired,
+                            ",\"bytes_received\":", counters.bytes_received,
                             ",\"banned_peers\":", banned, ",\"seconds\":", seconds, ",\"error\":\"",
                             error, "\"}")
             << std::endl;
@@ -323,6 +325,9 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A write past a file size limit (RLIMIT_FSIZE) fails with EFBIG and is
+  // reported like a full disk; the default action would kill the node.
+  signal(SIGXFSZ, SIG_IGN);
 
   pytorrent::peer::TrackerClientOptions tracker_options;
   tracker_options.host = config.tracker_host;

@@ -362,6 +362,7 @@ void PeerNode::OnFinished(Download& download) {
                      " chunks_resumed=", download.counters().chunks_resumed, "\n");
     std::ofstream(logs_dir_ + "/download.log", std::ios::app) << line;
     PT_LOG_INFO("download complete: {} ({} bytes)", m.name, m.size_bytes);
+    space_retry_.Forget(root);
     if (options_.config.reseed) {
       ServedFile served;
       served.manifest = download.shared_manifest();
@@ -382,6 +383,16 @@ void PeerNode::OnFinished(Download& download) {
       announce_dirty_ = true;
     }
   } else {
+    if (download.state() == v1::DOWNLOAD_STATE_FAILED &&
+        SpaceRetry::IsForSpace(download.failure())) {
+      // Goes on by itself once space is back, from what is verified.
+      const absl::Duration wait = space_retry_.OnFailedForSpace(root, absl::Now());
+      PT_LOG_INFO("download {} failed for disk space; trying again in {}", download.id(),
+                  absl::FormatDuration(wait));
+      loop_.RunAfter(wait, [this] { RetryForSpace(); });
+    } else {
+      space_retry_.Forget(root);
+    }
     if (partial_entry) catalog_.Remove(root);
     paused_.erase(root);
     seeder_->Forget(root);
@@ -402,6 +413,20 @@ void PeerNode::OnFinished(Download& download) {
   // returned; its final snapshot stays in the capped history.
   uint64_t id = download.id();
   Post([this, id] { downloads_.erase(id); });
+}
+
+void PeerNode::RetryForSpace() {
+  for (const Sha256Digest& root : space_retry_.TakeDue(absl::Now())) {
+    v1::StartDownloadRequest request;
+    request.set_root_hash(DigestToBytes(root));
+    absl::StatusOr<uint64_t> id = StartDownload(request);
+    if (id.ok()) {
+      PT_LOG_INFO("retrying the download of {} as download {}", ToHex(root), *id);
+    } else {
+      PT_LOG_INFO("not retrying the download of {}: {}", ToHex(root), id.status().ToString());
+      space_retry_.Forget(root);
+    }
+  }
 }
 
 void PeerNode::OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) {
@@ -831,15 +856,22 @@ v1::ListDownloadsResponse PeerNode::ListDownloads() {
 }
 
 absl::Status PeerNode::CancelDownload(uint64_t download_id) {
+  Sha256Digest root{};
   {
     MutexLock lock(mu_);
-    if (snapshots_.count(download_id) == 0) {
+    auto snapshot = snapshots_.find(download_id);
+    if (snapshot == snapshots_.end()) {
       return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
     }
+    DigestFromBytes(snapshot->second.progress.root_hash(), root);
   }
-  Post([this, download_id] {
+  Post([this, download_id, root] {
     auto it = downloads_.find(download_id);
-    if (it != downloads_.end()) it->second->Cancel(absl::Now());
+    if (it != downloads_.end()) {
+      it->second->Cancel(absl::Now());
+    } else {
+      space_retry_.Forget(root);  // a failed one waiting for space: not any more
+    }
   });
   return absl::OkStatus();
 }

@@ -65,6 +65,7 @@
 #include "peer/peer_config.h"
 #include "peer/peer_control.h"
 #include "peer/shared_folder.h"
+#include "peer/space_retry.h"
 #include "peer/storage/background_executor.h"
 #include "peer/tracker_client.h"
 #include "peer/transfer/zmq_seeder.h"
@@ -178,6 +179,9 @@ class PeerNode final : public PeerControl, private DownloadHost {
   void OnChunkStored(Download& download, uint32_t chunk) override;
   void OnFinished(Download& download) override;
   void OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) override;
+  // Loop thread: starts again the downloads that failed for disk space and
+  // whose retry is due (they resume from what is verified on disk).
+  void RetryForSpace();
 
   void Post(std::function<void()> task) { loop_.Post(std::move(task)); }
   void LoopMain();
@@ -230,6 +234,8 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // Verified chunks of each download in progress, as the seeder sees them.
   std::map<Sha256Digest, std::shared_ptr<std::vector<bool>>> partial_chunks_;
   std::map<Sha256Digest, ServedFile> paused_;
+  // Downloads that failed for disk space, waiting to be tried again.
+  SpaceRetry space_retry_{SpaceRetryOptions{}};
 
   // Scanner thread only: which shared-folder paths hold each root.
   std::map<Sha256Digest, std::map<std::string, SharedFileEntry>> paths_by_root_;

@@ -478,6 +478,7 @@ void Download::Tick(absl::Time now) {
 void Download::Fail(const absl::Status& status, absl::Time now) {
   PT_LOG_WARN("download {} failed: {}", options_.id, status.ToString());
   error_ = std::string(status.message());
+  failure_ = status;
   // Keeps what is verified (the resume state is saved in the background).
   storage_->Close(/*discard=*/false);
   Finish(v1::DOWNLOAD_STATE_FAILED, now);

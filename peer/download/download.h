@@ -151,6 +151,8 @@ class Download final : private DownloadStorage::Sink {
   std::string data_path() const { return storage_ != nullptr ? storage_->path() : std::string(); }
   const std::string& final_path() const { return final_path_; }
   const DownloadCounters& counters() const { return counters_; }
+  // Why it FAILED (OK otherwise): the node retries failures for disk space.
+  const absl::Status& failure() const { return failure_; }
   // The links it was made with (the node polls ZmqPeerLinks' sockets).
   PeerLinks& links() { return *links_; }
   v1::DownloadProgress Progress(absl::Time now) const;
@@ -223,6 +225,7 @@ class Download final : private DownloadStorage::Sink {
   std::string root_bytes_;
   v1::DownloadState state_ = v1::DOWNLOAD_STATE_STARTING;
   std::string error_;
+  absl::Status failure_;
   std::string final_path_;
   std::shared_ptr<const Manifest> manifest_;
   std::unique_ptr<ChunkScheduler> scheduler_;

@@ -21,7 +21,12 @@ absl::Status WriteAll(int fd, uint64_t offset, const uint8_t* data, size_t lengt
     ssize_t n = ::pwrite(fd, data + done, length - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      if (errno == ENOSPC) return absl::ResourceExhaustedError("disk full writing a chunk");
+      if (errno == ENOSPC || errno == EDQUOT) {
+        return absl::ResourceExhaustedError("disk full writing a chunk");
+      }
+      if (errno == EFBIG) {
+        return absl::ResourceExhaustedError("file size limit reached writing a chunk");
+      }
       return absl::InternalError(absl::StrCat("writing a chunk: ", std::strerror(errno)));
     }
     done += static_cast<size_t>(n);

@@ -17,6 +17,7 @@ absl::Status ErrnoStatus(int error, const std::string& what) {
       return absl::PermissionDeniedError(message);
     case ENOSPC:
     case EDQUOT:
+    case EFBIG:  // past the process's file size limit (RLIMIT_FSIZE)
       return absl::ResourceExhaustedError(message);
     case EEXIST:
       return absl::AlreadyExistsError(message);

@@ -47,7 +47,12 @@ absl::StatusOr<std::unique_ptr<PartialFile>> PartialFile::Open(const std::string
     // a file system that cannot preallocate at all gets a sparse file.
     const int error = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
     if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
-      return fail(CheckFreeSpace(size_bytes, FreeBytesAt(dir).value_or(0), dir));
+      // The file system may show enough free space and still refuse (a
+      // quota, the process's file size limit): then say what refused.
+      absl::Status space = CheckFreeSpace(size_bytes, FreeBytesAt(dir).value_or(0), dir);
+      return fail(space.ok() ? ErrnoStatus(error, absl::StrCat("preallocate ", size_bytes,
+                                                               " bytes for ", path))
+                             : space);
     }
     if (error == EOPNOTSUPP || error == EINVAL || error == ENOSYS) {
       if (::ftruncate(fd, static_cast<off_t>(size_bytes)) != 0) {

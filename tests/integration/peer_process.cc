@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +56,12 @@ absl::StatusOr<std::unique_ptr<PeerProcess>> PeerProcess::Start(const PeerProces
     int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (out >= 0) dup2(out, 1);
     if (err >= 0) dup2(err, 2);
+    if (options.file_size_limit_bytes > 0) {
+      struct rlimit limit {};
+      getrlimit(RLIMIT_FSIZE, &limit);
+      limit.rlim_cur = options.file_size_limit_bytes;
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
     execv(argv[0], argv.data());
     _exit(127);
   }

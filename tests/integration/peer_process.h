@@ -33,6 +33,9 @@ struct PeerProcessOptions {
   // Wait for HOME/state/chunk_endpoint (the node is serving and announced).
   bool wait_ready = true;
   absl::Duration start_timeout = absl::Seconds(30);
+  // RLIMIT_FSIZE (soft) of the process, in bytes; 0: inherited. A full
+  // disk for that process alone: raise it later with prlimit(2) by PID.
+  uint64_t file_size_limit_bytes = 0;
 };
 
 class PeerProcess {

@@ -1,6 +1,8 @@
 #include "peer/storage/chunk_verifier.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -95,6 +97,35 @@ TEST(ChunkVerifierTest, FailedWriteIsReported) {
   std::map<uint32_t, ChunkVerifier::Result> got = results.Await(1);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].status.code(), absl::StatusCode::kInternal);
+}
+
+// A write the process may not make (past RLIMIT_FSIZE, like a full disk or
+// a quota) is RESOURCE_EXHAUSTED, the code the node retries for space; it
+// was INTERNAL.
+TEST(ChunkVerifierTest, WritePastTheFileSizeLimitIsResourceExhausted) {
+  std::string path = std::string(getenv("TEST_TMPDIR")) + "/fsize.bin";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(fd, 0);
+  std::string good(1024, 'g');
+  struct rlimit saved {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit limited = saved;
+  limited.rlim_cur = 4096;
+  auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  std::map<uint32_t, ChunkVerifier::Result> got;
+  {
+    Results results;
+    ChunkVerifier pool(fd, /*workers=*/1, results.Sink());
+    pool.Submit(
+        {.tag = 1, .chunk = 8, .offset = 8192, .expected = Sha256::Of(good), .data = Bytes(good)});
+    got = results.Await(1);
+  }
+  setrlimit(RLIMIT_FSIZE, &saved);
+  signal(SIGXFSZ, old_handler);
+  ::close(fd);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[8].status.code(), absl::StatusCode::kResourceExhausted) << got[8].status;
 }
 
 TEST(ChunkVerifierTest, DestructorDropsQueuedJobs) {

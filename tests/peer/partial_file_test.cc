@@ -1,5 +1,7 @@
 #include "peer/storage/partial_file.h"
 
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -58,6 +60,28 @@ TEST(PartialFileTest, ReopenKeepsDataWhenSizeMatches) {
   EXPECT_EQ(std::string(reinterpret_cast<char*>(buf), 4), "abcd");
   auto resized = PartialFile::Open(dir + "/state/y.part", 8);
   EXPECT_FALSE((*resized)->reused());
+}
+
+// The file system has room, but the process may not grow a file that far
+// (RLIMIT_FSIZE; a quota fails alike): a clear RESOURCE_EXHAUSTED, no file
+// left behind. It was an OK status turned into a StatusOr (free space
+// looked sufficient, so the space check said OK).
+TEST(PartialFileTest, PreallocationRefusedWithFreeSpaceLeftIsResourceExhausted) {
+  std::string dir = Dir("p_fsize");
+  struct rlimit saved {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  struct rlimit limited = saved;
+  limited.rlim_cur = 1 << 20;
+  auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &limited), 0);
+  auto file = PartialFile::Open(dir + "/state/big.part", 8 << 20);
+  setrlimit(RLIMIT_FSIZE, &saved);
+  signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.status().code(), absl::StatusCode::kResourceExhausted) << file.status();
+  EXPECT_NE(file.status().message().find("File too large"), absl::string_view::npos)
+      << file.status();
+  EXPECT_FALSE(std::filesystem::exists(dir + "/state/big.part"));
 }
 
 TEST(PartialFileTest, NeverOverwritesUnlessTold) {
