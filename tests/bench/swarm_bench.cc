@@ -2,7 +2,8 @@
 // processes on loopback; times one download from request to verified
 // completion and prints ONE JSON line:
 //   {"bytes":…, "seconds":…, "mb_per_s":…, "leecher_cpu_s":…,
-//    "leecher_peak_rss_mib":…, "sha256_ceiling_mb_per_s":…, "sha256_ok":true}
+//    "leecher_peak_rss_mib":…, "sha256_ceiling_mb_per_s":…, "sha256_ok":true,
+//    …, "machine_cpu_busy":… (share of all cores busy during the download)}
 // `seconds` is the leecher's own measure (download requested -> whole file
 // verified, fsynced and renamed); leecher CPU and peak RSS come from wait4's
 // rusage of the leecher process (ru_maxrss is VmHWM). The ceiling hashes
@@ -167,6 +168,26 @@ std::pair<pid_t, uint16_t> StartLinkProxy(const std::string& binary, const std::
 
 }  // namespace
 
+// Busy and total jiffies of the whole machine (/proc/stat's first line):
+// the share of both cores the download used, by every process (seeders,
+// proxies, leecher) and by anything else running.
+struct CpuJiffies {
+  uint64_t busy = 0;
+  uint64_t total = 0;
+};
+CpuJiffies ReadMachineCpu() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  stat >> cpu;
+  CpuJiffies j;
+  uint64_t value = 0;
+  for (int field = 0; field < 8 && stat >> value; ++field) {
+    j.total += value;
+    if (field != 3 && field != 4) j.busy += value;  // idle and iowait are not busy
+  }
+  return j;
+}
+
 int main(int argc, char** argv) {
   std::string size_text = "1GiB", dir;
   int seeders = 3;
@@ -297,6 +318,7 @@ int main(int argc, char** argv) {
   argv_child.push_back(nullptr);
   std::string out_path = leecher_home + "/stdout.txt";
   auto wall_start = std::chrono::steady_clock::now();
+  const CpuJiffies machine_start = ReadMachineCpu();
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -312,6 +334,11 @@ int main(int argc, char** argv) {
   if (::wait4(pid, &status, 0, &usage) != pid) return Fail("wait4 failed");
   double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const CpuJiffies machine_end = ReadMachineCpu();
+  const double machine_busy = machine_end.total > machine_start.total
+                                  ? static_cast<double>(machine_end.busy - machine_start.busy) /
+                                        static_cast<double>(machine_end.total - machine_start.total)
+                                  : 0.0;
   auto result = LastJsonLineWith(ReadFile(out_path), "state");
   for (auto& s : seeder_processes) s->Stop();
   (*tracker)->Stop();
@@ -332,7 +359,8 @@ int main(int argc, char** argv) {
       "\"leecher_peak_rss_mib\":%.1f,\"sha256_ceiling_mb_per_s\":%.1f,\"sha256_ok\":%s,"
       "\"seeders\":%d,\"chunk_size_kib\":%u,\"leecher_wall_s\":%.3f,"
       "\"ratio_to_ceiling\":%.3f,\"leecher_cpu_s_per_gib\":%.3f,\"chunk_digest_engine\":\"%s\","
-      "\"link_rtt_ms\":%d,\"link_mbit\":%.0f,\"ratio_to_link_rate\":%.3f}\n",
+      "\"link_rtt_ms\":%d,\"link_mbit\":%.0f,\"ratio_to_link_rate\":%.3f,"
+      "\"machine_cpu_busy\":%.3f}\n",
       static_cast<unsigned long long>(size), seconds, static_cast<double>(size) / 1e6 / seconds,
       cpu, rss_mib, ceiling, sha_ok ? "true" : "false", seeders, chunk_kib, wall,
       static_cast<double>(size) / 1e6 / seconds / ceiling,
@@ -342,6 +370,7 @@ int main(int argc, char** argv) {
           : std::string(pytorrent::peer::ChunkDigester().engine_name()).c_str(),
       link_rtt_ms, link_mbit,
       // The summed link rates are the reference: what the links can carry.
-      link_mbit > 0 ? static_cast<double>(size) * 8 / 1e6 / seconds / (seeders * link_mbit) : 0.0);
+      link_mbit > 0 ? static_cast<double>(size) * 8 / 1e6 / seconds / (seeders * link_mbit) : 0.0,
+      machine_busy);
   return sha_ok ? 0 : 1;
 }

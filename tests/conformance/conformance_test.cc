@@ -2,12 +2,15 @@
 // message vectors through the generated protobuf classes, Merkle vectors
 // through peer/merkle and peer/chunk_digest, connection-id vectors through
 // tracker/connection_id, tracker vectors through one RequestHandler over a
-// SwarmRegistry (in file order, shared state, fixed clock). Wire vectors
-// need a running seeder and are replayed by run_conformance.py.
+// SwarmRegistry (in file order, shared state, fixed clock), wire vectors
+// over a ZeroMQ DEALER against a real peer process sharing the pattern file
+// (as run_conformance.py does from Python).
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -16,9 +19,11 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "common/sha256.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -28,9 +33,12 @@
 #include "peer/content/merkle.h"
 #include "proto/tracker.pb.h"
 #include "proto/wire.pb.h"
+#include "tests/integration/peer_process.h"
+#include "tests/tracker/tracker_process.h"
 #include "tracker/connection_id.h"
 #include "tracker/request_handler.h"
 #include "tracker/swarm_registry.h"
+#include "zmq.hpp"
 
 namespace pytorrent {
 namespace {
@@ -315,6 +323,143 @@ TEST_F(ConformanceTest, TrackerExchangesMatchTheRealHandler) {
       }
     }
   }
+}
+
+// C escapes of every byte, for `$root` inside a text-format string.
+std::string Octal(std::string_view bytes) {
+  std::string out;
+  for (unsigned char c : bytes) absl::StrAppend(&out, "\\", c >> 6, (c >> 3) & 7, c & 7);
+  return out;
+}
+
+// One DEALER connection to the seeder: sends a frame, receives the next
+// message (at most `timeout`); false when nothing came.
+class WireClient {
+ public:
+  WireClient(zmq::context_t& context, const std::string& endpoint)
+      : socket_(context, zmq::socket_type::dealer) {
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.connect(endpoint);
+  }
+  void Send(const std::string& bytes) { socket_.send(zmq::buffer(bytes), zmq::send_flags::none); }
+  bool Receive(absl::Duration timeout, v1::PeerMessage& message, size_t& frames) {
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout))) <= 0) {
+      return false;
+    }
+    frames = 0;
+    message.Clear();
+    bool more = true;
+    while (more) {
+      zmq::message_t part;
+      if (!socket_.recv(part, zmq::recv_flags::none)) return false;
+      if (frames++ == 0 && !message.ParseFromArray(part.data(), static_cast<int>(part.size()))) {
+        message.Clear();
+      }
+      more = part.more();
+    }
+    return true;
+  }
+
+ private:
+  zmq::socket_t socket_;
+};
+
+TEST_F(ConformanceTest, WireExchangesWithARealSeeder) {
+  const Vector* first = nullptr;
+  for (const Vector& v : vectors_) {
+    if (v.kind == "wire" && first == nullptr) first = &v;
+  }
+  ASSERT_NE(first, nullptr);
+  uint64_t size = 0, chunk = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(first->Get("file_size"), &size));
+  ASSERT_TRUE(absl::SimpleAtoi(first->Get("chunk_size"), &chunk));
+  const std::string data = Content(size);
+  peer::ChunkDigester digester;
+  std::vector<Sha256Digest> chunks;
+  for (uint64_t at = 0; at < size; at += chunk) {
+    chunks.push_back(digester.DigestChunk(Bytes(std::string_view(data).substr(at, chunk))));
+  }
+  const std::string root = std::string(
+      reinterpret_cast<const char*>(peer::MerkleRoot(chunks).data()), sizeof(Sha256Digest));
+
+  const std::string dir = testing::TestDir("conformance_wire");
+  auto tracker = testing::TrackerProcess::Start({.dir = dir + "/tracker"});
+  ASSERT_TRUE(tracker.ok()) << tracker.status();
+  std::filesystem::create_directories(dir + "/peer/user/shared_files");
+  { std::ofstream(dir + "/peer/user/shared_files/pattern.bin", std::ios::binary) << data; }
+  auto seeder = testing::PeerProcess::Start(
+      {.home = dir + "/peer",
+       .args = {"--tracker", absl::StrCat("127.0.0.1:", (*tracker)->port()), "--chunk-size-kib",
+                std::to_string(chunk / 1024)}});
+  ASSERT_TRUE(seeder.ok()) << seeder.status();
+  std::string endpoint;
+  { std::ifstream(dir + "/peer/state/chunk_endpoint") >> endpoint; }
+  ASSERT_FALSE(endpoint.empty());
+
+  zmq::context_t context;
+  // "$root_hex" first: "$root" is its prefix.
+  const std::pair<std::string, std::string> subst[] = {{"$root_hex", Hex(root)},
+                                                       {"$root", Octal(root)}};
+  auto substitute = [&](std::string text) {
+    for (const auto& [name, value] : subst) {
+      for (size_t at; (at = text.find(name)) != std::string::npos;)
+        text.replace(at, name.size(), value);
+    }
+    return text;
+  };
+  // The seeder shares the pattern file once it has hashed it (bounded poll).
+  {
+    v1::PeerMessage request;
+    request.mutable_manifest_request()->set_root_hash(root);
+    bool shared = false;
+    for (const absl::Time deadline = absl::Now() + absl::Seconds(30);
+         !shared && absl::Now() < deadline;) {
+      WireClient probe(context, endpoint);
+      probe.Send(request.SerializeAsString());
+      v1::PeerMessage reply;
+      size_t frames = 0;
+      shared = probe.Receive(absl::Seconds(2), reply, frames) && reply.has_manifest();
+    }
+    ASSERT_TRUE(shared) << "the seeder never shared the pattern file";
+  }
+
+  int replayed = 0;
+  for (const Vector& v : vectors_) {
+    if (v.kind != "wire") continue;
+    SCOPED_TRACE(v.name);
+    ++replayed;
+    WireClient client(context, endpoint);
+    v1::PeerMessage message;
+    size_t frames = 0;
+    for (const auto& [key, value] : v.lines) {
+      if (key == "send_text" || key == "send_hex") {
+        std::string bytes;
+        if (key == "send_hex") {
+          bytes = FromHex(value);
+        } else {
+          v1::PeerMessage request;
+          const std::string text = substitute(value);
+          ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &request)) << text;
+          bytes = request.SerializeAsString();
+        }
+        client.Send(bytes);
+        ASSERT_TRUE(client.Receive(absl::Seconds(10), message, frames)) << "no answer in 10 s";
+      } else if (key == "next") {
+        ASSERT_TRUE(client.Receive(absl::Seconds(10), message, frames)) << "no answer in 10 s";
+      } else if (key == "expect") {
+        const size_t eq = value.find(" = ");
+        ASSERT_NE(eq, std::string::npos) << value;
+        const std::string path = value.substr(0, eq), want = substitute(value.substr(eq + 3));
+        if (path == "frames") {
+          EXPECT_EQ(std::to_string(frames), want) << value;
+        } else {
+          EXPECT_EQ(PathValue(message, path), want) << value;
+        }
+      }
+    }
+  }
+  EXPECT_GT(replayed, 0);
 }
 
 }  // namespace
