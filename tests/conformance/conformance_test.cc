@@ -6,6 +6,7 @@
 // over a ZeroMQ DEALER against a real peer process sharing the pattern file
 // (as run_conformance.py does from Python).
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -252,12 +253,21 @@ TEST_F(ConformanceTest, ConnectionIdsAreTheRealMinter) {
     auto minter =
         tracker::ConnectionIdMinter::Create(FromHex(v.Get("secret")), absl::Seconds(window));
     ASSERT_TRUE(minter.ok()) << minter.status();
-    std::vector<std::string> address = absl::StrSplit(v.Get("address"), absl::ByAnyChar(".:"));
-    ASSERT_EQ(address.size(), 5u);
-    uint32_t ip = 0;
-    for (int i = 0; i < 4; ++i) ip = (ip << 8) | static_cast<uint32_t>(std::stoi(address[i]));
-    const auto from =
-        tracker::SourceAddress::Ipv4(ip, static_cast<uint16_t>(std::stoi(address[4])));
+    // "1.2.3.4:port" or "[v6]:port".
+    const std::string address = v.Get("address");
+    const size_t colon = address.rfind(':');
+    ASSERT_NE(colon, std::string::npos);
+    std::string host = address.substr(0, colon);
+    tracker::SourceAddress from;
+    from.port = static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
+    if (host.size() > 2 && host.front() == '[') {
+      host = host.substr(1, host.size() - 2);
+      from.family = 6;
+      ASSERT_EQ(::inet_pton(AF_INET6, host.c_str(), from.address.data()), 1) << host;
+    } else {
+      from.family = 4;
+      ASSERT_EQ(::inet_pton(AF_INET, host.c_str(), from.address.data()), 1) << host;
+    }
     const absl::Time t = absl::FromUnixSeconds(now);
     const uint64_t id = (*minter)->Mint(from, t);
     char text[17];

@@ -9,6 +9,7 @@ with either fails CI. Run from the repository root after changing a vector:
 """
 import hashlib
 import hmac
+import socket
 import struct
 import sys
 
@@ -210,23 +211,33 @@ def merkle_vectors():
         block("merkle " + name, lines)
 
 
+def address_bytes(ip):
+    """family byte (4 or 6) and the address in 16 bytes (IPv4 zero-padded)."""
+    if ":" in ip:
+        return b"\x06" + socket.inet_pton(socket.AF_INET6, ip)
+    return b"\x04" + socket.inet_pton(socket.AF_INET, ip) + bytes(12)
+
+
 def connection_id_vectors():
     secret = bytes(range(32))
     for name, now, ip, port in [("ipv4", 1700000000, "127.0.0.1", 40000),
                                 ("same_window_later", 1700000119, "127.0.0.1", 40000),
                                 ("other_port", 1700000000, "127.0.0.1", 40001),
-                                ("next_window", 1700000120, "127.0.0.1", 40000)]:
+                                ("next_window", 1700000120, "127.0.0.1", 40000),
+                                ("ipv6", 1700000000, "fd77::5", 40000),
+                                ("ipv6_loopback", 1700000000, "::1", 40000)]:
         window = now // 120
-        msg = struct.pack(">q", window) + b"\x04" + bytes(map(int, ip.split("."))) + bytes(12)
-        msg += struct.pack(">H", port)
+        msg = struct.pack(">q", window) + address_bytes(ip) + struct.pack(">H", port)
         mac = hmac.new(secret, msg, hashlib.sha256).digest()
         cid = int.from_bytes(mac[:8], "big") or 1
         block("connection_id " + name, [
             ("secret", secret.hex()), ("window_seconds", "120"), ("now", str(now)),
-            ("address", "%s:%d" % (ip, port)), ("mac_input", msg.hex()),
+            ("address", ("[%s]:%d" if ":" in ip else "%s:%d") % (ip, port)),
+            ("mac_input", msg.hex()),
             ("id", "%016x" % cid),
-            ("meaning", "HMAC-SHA256(secret, window || 4 || address (16 bytes) || port), first "
-             "8 bytes big-endian; valid in its window and the next")])
+            ("meaning", "HMAC-SHA256(secret, window || family (4 or 6) || address (16 bytes, "
+             "IPv4 zero-padded) || port), first 8 bytes big-endian; valid in its window and the "
+             "next")])
 
 
 def tracker_exchanges():

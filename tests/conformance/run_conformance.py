@@ -135,8 +135,11 @@ def run_connection_id(v):
     window = int(field(v, "window_seconds"))
     now = int(field(v, "now"))
     ip, port = field(v, "address").rsplit(":", 1)
-    msg = struct.pack(">q", now // window) + b"\x04" + bytes(map(int, ip.split(".")))
-    msg += bytes(12) + struct.pack(">H", int(port))
+    if ip.startswith("["):
+        packed = b"\x06" + socket.inet_pton(socket.AF_INET6, ip[1:-1])
+    else:
+        packed = b"\x04" + socket.inet_pton(socket.AF_INET, ip) + bytes(12)
+    msg = struct.pack(">q", now // window) + packed + struct.pack(">H", int(port))
     assert msg.hex() == field(v, "mac_input"), "mac input"
     cid = int.from_bytes(hmac.new(secret, msg, hashlib.sha256).digest()[:8], "big") or 1
     assert "%016x" % cid == field(v, "id"), "id"
