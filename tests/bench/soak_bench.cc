@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -30,6 +29,7 @@
 #include "common/sha256.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/admin.grpc.pb.h"
+#include "tests/bench/work_dir.h"
 #include "tests/integration/peer_process.h"
 #include "tests/tracker/tracker_process.h"
 
@@ -180,18 +180,11 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   std::error_code ec;
-  if (dir.empty()) {
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/soak_bench.XXXXXX");
-    if (::mkdtemp(pattern.data()) == nullptr) return Fail("mkdtemp failed");
-    dir = pattern;
-  } else {
-    std::filesystem::remove_all(dir, ec);
-    std::filesystem::create_directories(dir, ec);
-  }
-  absl::Cleanup remove_dir = [&] {
-    if (!keep) std::filesystem::remove_all(dir, ec);
-  };
+  // Removed on every exit path (unless --keep).
+  absl::StatusOr<std::unique_ptr<pytorrent::testing::WorkDir>> work =
+      pytorrent::testing::WorkDir::Make(dir, "soak_bench", keep);
+  if (!work.ok()) return Fail(work.status().ToString());
+  dir = (*work)->path();
 
   // Seeder 0 holds the files; the others hard-link them.
   std::vector<std::string> small_roots, large_roots;

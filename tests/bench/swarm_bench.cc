@@ -37,6 +37,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "peer/content/chunk_digest.h"
+#include "tests/bench/work_dir.h"
 #include "tests/integration/peer_process.h"
 #include "tests/tracker/tracker_process.h"
 
@@ -235,21 +236,11 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   std::error_code ec;
-  if (dir.empty()) {
-    // mkdtemp, not the pid: sandboxed runs in parallel reuse pids.
-    const char* tmp = std::getenv("TEST_TMPDIR");
-    std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/swarm_bench.XXXXXX");
-    if (::mkdtemp(pattern.data()) == nullptr) return Fail("mkdtemp failed");
-    dir = pattern;
-  } else {
-    std::filesystem::remove_all(dir, ec);
-    std::filesystem::create_directories(dir, ec);
-  }
-
-  // Removes the work folder on every exit path (unless --keep).
-  absl::Cleanup remove_dir = [&] {
-    if (!keep) std::filesystem::remove_all(dir, ec);
-  };
+  // Removed on every exit path (unless --keep).
+  absl::StatusOr<std::unique_ptr<pytorrent::testing::WorkDir>> work =
+      pytorrent::testing::WorkDir::Make(dir, "swarm_bench", keep);
+  if (!work.ok()) return Fail(work.status().ToString());
+  dir = (*work)->path();
   double ceiling = Sha256CeilingMBps(ceiling_mib << 20);
 
   std::string name = "bench.bin";
