@@ -178,8 +178,14 @@ absl::Status RedisServer::Launch() {
                                                  " exited at start with status ", status, " (see ",
                                                  options_.dir, "/redis.log)"));
     }
-    absl::StatusOr<std::string> pong = Command("PING");
-    if (pong.ok() && *pong == "PONG") return absl::OkStatus();
+    // The server on the port must be the one just started: when another
+    // test's redis-server took the port between PickPort and the launch,
+    // ours exits (and the next attempt picks another port) while that one
+    // answers PING; sharing it would mix two tests' keys.
+    absl::StatusOr<std::string> info = Command("INFO server");
+    if (info.ok() && info->find(absl::StrCat("\nprocess_id:", pid_, "\r")) != std::string::npos) {
+      return absl::OkStatus();
+    }
     usleep(kPollMicros);
   }
   Stop();
