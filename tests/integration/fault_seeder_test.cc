@@ -50,8 +50,12 @@ TEST(FaultSeederTest, EverySeederGoneThenOneBackDownloadCompletes) {
   EXPECT_LE(served + at_kill, swarm.chunks() + kFewChunks);
 }
 
-TEST(FaultSeederTest, HungSeederDownloadCompletesFromTheOther) {
-  FaultSwarm swarm("hung_seeder", {.chunks = 128, .seed = 3});
+// How a hung seeder's hang ends, mid-download: SIGCONT or SIGKILL.
+class HungSeederTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(HungSeederTest, HungSeederDownloadCompletesFromTheOther) {
+  const bool woken = GetParam() == SIGCONT;
+  FaultSwarm swarm(woken ? "hung_seeder_woken" : "hung_seeder_killed", {.chunks = 128, .seed = 3});
   ASSERT_TRUE(swarm.StartTracker().ok());
   auto hung = swarm.StartSeeder("hung", {"--fault-throttle-kib-s", "1024"});
   auto steady = swarm.StartSeeder("steady", {"--fault-throttle-kib-s", "1024"});
@@ -62,21 +66,36 @@ TEST(FaultSeederTest, HungSeederDownloadCompletesFromTheOther) {
       << swarm.Output("leecher");
   ASSERT_EQ(::kill((*hung)->pid(), SIGSTOP), 0);
   // It stays hung while the other serves half the file, then wakes up with
-  // stale requests mid-download.
+  // stale requests (or dies) mid-download.
   ASSERT_TRUE(swarm.AwaitVerified("leecher", swarm.chunks() * 3 / 4, absl::Seconds(30)))
       << swarm.Output("leecher");
-  ASSERT_EQ(::kill((*hung)->pid(), SIGCONT), 0);
+  if (woken) {
+    ASSERT_EQ(::kill((*hung)->pid(), SIGCONT), 0);
+  } else {
+    (*hung)->Kill9();
+  }
 
   DownloadReport report = swarm.AwaitReport(**leecher, absl::Seconds(60));
   ASSERT_EQ(report.state, "COMPLETED") << swarm.Output("leecher");
   EXPECT_TRUE(swarm.IsIntact("leecher"));
   EXPECT_EQ(report.chunks_fetched, swarm.chunks());
-  ASSERT_EQ((*hung)->Stop(), 0) << "the hung seeder did not survive its hang";
   ASSERT_EQ((*steady)->Stop(), 0);
-  const uint64_t served = swarm.ChunksServed("hung") + swarm.ChunksServed("steady");
-  EXPECT_GE(served, swarm.chunks());
-  EXPECT_LE(served - swarm.chunks(), kFewChunks);
+  if (woken) {
+    ASSERT_EQ((*hung)->Stop(), 0) << "the hung seeder did not survive its hang";
+    const uint64_t served = swarm.ChunksServed("hung") + swarm.ChunksServed("steady");
+    EXPECT_GE(served, swarm.chunks());
+    EXPECT_LE(served - swarm.chunks(), kFewChunks);
+  } else {
+    // It had sent at least the requests it answered before the hang.
+    EXPECT_LE(swarm.ChunksServed("steady"), swarm.chunks() + kFewChunks);
+    EXPECT_GE(swarm.ChunksServed("steady"), swarm.chunks() / 2);
+  }
 }
+
+INSTANTIATE_TEST_SUITE_P(WokenOrKilled, HungSeederTest, ::testing::Values(SIGCONT, SIGKILL),
+                         [](const auto& info) {
+                           return std::string(info.param == SIGCONT ? "Woken" : "Killed");
+                         });
 
 TEST(FaultSeederTest, TwentyLeechersAtOnceFromOneSeeder) {
   constexpr int kLeechers = 20;
