@@ -260,6 +260,14 @@ void ChunkScheduler::OnRejected(PeerHandle peer, ChunkIndex chunk, bool peer_lac
   }
 }
 
+void ChunkScheduler::OnNoCredit(PeerHandle peer, ChunkIndex chunk) {
+  PeerState* state = Find(peer);
+  uint32_t c = Idx(chunk);
+  if (state == nullptr || c >= chunk_count_) return;
+  DropRequest(*state, c);
+  state->window = std::max(1, std::min(state->window, static_cast<int>(state->outstanding.size())));
+}
+
 std::vector<ChunkScheduler::Request> ChunkScheduler::ExpireRequests(absl::Time now) {
   std::vector<Request> expired;
   for (auto& [id, state] : peers_) {

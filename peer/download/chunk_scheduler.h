@@ -10,7 +10,8 @@
 //     whole-file hash sequential.
 //   - Pipelining: each peer has a window of outstanding requests. It starts
 //     at `initial_window`, grows by one per chunk the peer delivers (up to
-//     `max_window`) and halves on a timeout, so faster peers take more work
+//     `max_window`), halves on a timeout and shrinks to what is outstanding
+//     on NO_CREDIT, so faster peers take more work
 //     and memory stays bounded by sum(window) * chunk size.
 //   - Far links: a peer whose measured rate x RTT (LinkEstimate) calls for
 //     more than `max_window` chunks may grow to twice that, as libtorrent
@@ -111,6 +112,12 @@ class ChunkScheduler {
   // `peer` refused `chunk`; with `peer_lacks_chunk` it is no longer counted
   // as a holder.
   void OnRejected(PeerHandle peer, ChunkIndex chunk, bool peer_lacks_chunk);
+  // `peer` refused `chunk` for lack of credit (NO_CREDIT: it holds what it
+  // will hold for us): the window shrinks to the requests it still has, so
+  // the next request goes out when one of those is answered instead of
+  // being refused again at once; the window then grows back by one per
+  // delivered chunk (additive increase, multiplicative decrease).
+  void OnNoCredit(PeerHandle peer, ChunkIndex chunk);
   // Drops requests sent at or before now - request_timeout and returns them.
   std::vector<Request> ExpireRequests(absl::Time now);
 

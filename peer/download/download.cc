@@ -163,8 +163,13 @@ void Download::OnMessage(PeerHandle handle, const v1::PeerMessage& m, ChunkBytes
       const v1::Reject& r = m.reject();
       if (r.reason() == v1::REJECT_REASON_NO_CREDIT) session.last_no_credit = now;
       if (scheduler_ != nullptr && r.root_hash() == root_bytes_ &&
+          r.reason() == v1::REJECT_REASON_NO_CREDIT) {
+        scheduler_->OnNoCredit(session.handle, ChunkIndex{r.chunk_index()});
+        return;
+      }
+      if (scheduler_ != nullptr && r.root_hash() == root_bytes_ &&
           (r.reason() == v1::REJECT_REASON_UNKNOWN_CHUNK ||
-           r.reason() == v1::REJECT_REASON_NO_CREDIT || r.reason() == v1::REJECT_REASON_INTERNAL)) {
+           r.reason() == v1::REJECT_REASON_INTERNAL)) {
         scheduler_->OnRejected(session.handle, ChunkIndex{r.chunk_index()},
                                r.reason() == v1::REJECT_REASON_UNKNOWN_CHUNK);
         return;

@@ -9,6 +9,7 @@ ServingBudgetOptions ServingBudgetFor(uint32_t total_mib) {
   options.total_bytes = static_cast<int64_t>(total_mib) << 20;
   options.initial_share_bytes = std::min<int64_t>(1ll << 20, options.total_bytes / 8);
   options.max_share_bytes = std::min<int64_t>(16ll << 20, options.total_bytes / 4);
+  options.reserve_bytes = options.total_bytes / 8;
   return options;
 }
 
@@ -43,7 +44,10 @@ BudgetVerdict ServingBudget::TryCharge(RequesterId requester, int64_t bytes, abs
   // A first chunk is always allowed past the share (never past the total),
   // so a chunk bigger than a share is still served.
   if (held > 0 && held + bytes > ShareOf(existing)) return BudgetVerdict::kOverShare;
-  if (held_bytes_ + bytes > options_.total_bytes) return BudgetVerdict::kOverTotal;
+  const int64_t total = held < options_.initial_share_bytes
+                            ? options_.total_bytes
+                            : options_.total_bytes - options_.reserve_bytes;
+  if (held_bytes_ + bytes > total) return BudgetVerdict::kOverTotal;
   Requester& r = requesters_[requester];
   if (r.held_bytes == 0) {
     ++holders_;

@@ -8,7 +8,9 @@
 // exhaust the node's memory.
 //
 // Rules, checked for every chunk before it is read:
-//   - all requesters together hold at most `total_bytes`;
+//   - all requesters together hold at most `total_bytes`; a requester
+//     already holding its initial share may only charge while the others
+//     leave `reserve_bytes` of the total free (room kept for newcomers);
 //   - each requester holds at most its share: it starts at
 //     `initial_share_bytes` and grows by what the requester has drained (a
 //     peer earns room by reading), up to `max_share_bytes`, and never above
@@ -43,6 +45,12 @@ struct ServingBudgetOptions {
   // initial window of 4 chunks of 256 KiB.
   int64_t initial_share_bytes = 1ll << 20;
   int64_t max_share_bytes = 16ll << 20;
+  // Part of the total kept for requesters holding less than their initial
+  // share (a newcomer, a leecher that reads): the others together fill at
+  // most total - reserve. Without it, requesters that never read can pin
+  // the whole total and refuse every newcomer until they are dropped as
+  // stalled.
+  int64_t reserve_bytes = 0;  // ServingBudgetFor: an eighth of the total
   absl::Duration stall_timeout = absl::Seconds(10);
   // A requester holding nothing is forgotten (its earned share with it)
   // after this long without traffic.

@@ -217,6 +217,29 @@ TEST(ChunkSchedulerTest, RejectedChunkIsNoLongerCountedForThatPeer) {
   EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(0)));
 }
 
+TEST(ChunkSchedulerTest, NoCreditShrinksTheWindowToWhatIsOutstandingThenItGrowsBack) {
+  ChunkScheduler s(16, Window(4, 8), 7);
+  s.AddPeer(kA);
+  s.SetPeerHasAll(kA);
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(0), C(1), C(2), C(3)));
+  s.OnNoCredit(kA, C(3));
+  EXPECT_EQ(s.Window(kA), 3);
+  // Nothing new until one of the three outstanding is answered...
+  EXPECT_THAT(s.NextRequests(kA, kT0), IsEmpty());
+  s.OnChunkVerified(kA, C(0), kT0);
+  // ...then the refused chunk first, and the window grew by one.
+  EXPECT_EQ(s.Window(kA), 4);
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(3), C(4)));
+  // A refusal with nothing else outstanding leaves a window of one.
+  ChunkScheduler t(4, Window(4, 8), 7);
+  t.AddPeer(kA);
+  t.SetPeerHasAll(kA);
+  EXPECT_THAT(t.NextRequests(kA, kT0), ElementsAre(C(0), C(1), C(2), C(3)));
+  for (uint32_t c = 0; c < 4; ++c) t.OnNoCredit(kA, C(c));
+  EXPECT_EQ(t.Window(kA), 1);
+  EXPECT_THAT(t.NextRequests(kA, kT0), ElementsAre(C(0)));
+}
+
 TEST(ChunkSchedulerTest, PeerJoiningMidDownloadIsUsed) {
   ChunkScheduler s(8, Window(2, 2), 7);
   s.AddPeer(kA);

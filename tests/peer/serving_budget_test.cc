@@ -91,6 +91,36 @@ TEST(ServingBudgetTest, ManyNonReadersLeaveRoomForAReader) {
   }
 }
 
+// Earns `who` the maximum share (drains as much), then charges until refused.
+int EarnThenHoard(ServingBudget& budget, RequesterId who, absl::Time now) {
+  for (int i = 0; i < 8; ++i) {
+    if (budget.TryCharge(who, kChunk, now) != BudgetVerdict::kGranted) break;
+    budget.Release(who, kChunk, /*drained=*/true, now);
+  }
+  return ChargeUntilRefused(budget, who, now);
+}
+
+TEST(ServingBudgetTest, HoardersBeyondTheirInitialShareLeaveTheReserveToNewcomers) {
+  ServingBudgetOptions options = SmallBudget();  // total 16 chunks, initial 2
+  options.reserve_bytes = 4 * kChunk;
+  ServingBudget budget(options);
+  // Requesters that read a little, then stop: beyond their initial share
+  // they fill at most total - reserve.
+  EXPECT_EQ(EarnThenHoard(budget, RequesterId{10}, kStart), 8);
+  EXPECT_EQ(EarnThenHoard(budget, RequesterId{11}, kStart), 4);  // up to 12 chunks
+  EXPECT_EQ(EarnThenHoard(budget, RequesterId{12}, kStart), 2);  // its initial share only
+  // A newcomer still gets its initial share, from the reserve; the total holds.
+  EXPECT_EQ(ChargeUntilRefused(budget, kBob, kStart), 2);
+  EXPECT_EQ(budget.held_bytes(), 16 * kChunk);
+  EXPECT_EQ(budget.peak_held_bytes(), 16 * kChunk);
+
+  // Without a reserve the first two hoarders take everything.
+  ServingBudget no_reserve(SmallBudget());
+  EXPECT_EQ(EarnThenHoard(no_reserve, RequesterId{10}, kStart), 8);
+  EXPECT_EQ(EarnThenHoard(no_reserve, RequesterId{11}, kStart), 8);
+  EXPECT_EQ(ChargeUntilRefused(no_reserve, kBob, kStart), 0);
+}
+
 TEST(ServingBudgetTest, ShareNeverExceedsAnEqualSplitOfTheTotal) {
   ServingBudgetOptions options = SmallBudget();
   options.total_bytes = 8 * kChunk;
@@ -149,6 +179,7 @@ TEST(ServingBudgetTest, SharesScaleWithTheTotal) {
   EXPECT_EQ(ServingBudgetFor(128).max_share_bytes, 16ll << 20);
   EXPECT_EQ(ServingBudgetFor(8).initial_share_bytes, 1ll << 20);
   EXPECT_EQ(ServingBudgetFor(8).max_share_bytes, 2ll << 20);
+  EXPECT_EQ(ServingBudgetFor(128).reserve_bytes, 16ll << 20);
 }
 
 }  // namespace
