@@ -21,6 +21,7 @@
 #include "common/sha256.h"
 #include "peer/content/manifest.h"
 #include "peer/storage/resume_state.h"
+#include "tests/common/child_process.h"
 
 namespace pytorrent::testing {
 
@@ -41,30 +42,14 @@ absl::StatusOr<std::unique_ptr<PeerProcess>> PeerProcess::Start(const PeerProces
     // interface, port 6881).
     args.insert(args.end(), {"--chunk-listen", "tcp://127.0.0.1:0"});
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   std::string out_path = options.home + "/stdout.txt";
   std::string err_path = options.home + "/stderr.txt";
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (out >= 0) dup2(out, 1);
-    if (err >= 0) dup2(err, 2);
-    if (options.file_size_limit_bytes > 0) {
-      struct rlimit limit {};
-      getrlimit(RLIMIT_FSIZE, &limit);
-      limit.rlim_cur = options.file_size_limit_bytes;
-      setrlimit(RLIMIT_FSIZE, &limit);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  absl::StatusOr<pid_t> spawned =
+      SpawnChild(std::move(args), {.stdout_path = out_path,
+                                   .stderr_path = err_path,
+                                   .file_size_limit_bytes = options.file_size_limit_bytes});
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
   auto process = std::unique_ptr<PeerProcess>(new PeerProcess(pid, options.home));
   process->admin_socket_path_ = std::make_unique<admin::UnixSocketPath>(*std::move(socket_path));
   if (!options.wait_ready) return process;

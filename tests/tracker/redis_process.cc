@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "tests/common/child_process.h"
 
 namespace pytorrent::testing {
 
@@ -84,23 +85,10 @@ std::string ReplyText(const redisReply& r) {
 // to `log`. Returns the exit status.
 absl::StatusOr<int> RunToCompletion(std::vector<std::string> args, const std::string& log,
                                     absl::Duration timeout) {
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (out >= 0) {
-      dup2(out, 1);
-      dup2(out, 2);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  absl::StatusOr<pid_t> spawned =
+      SpawnChild(std::move(args), {.stdout_path = log, .stderr_path = log});
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
   const absl::Time deadline = absl::Now() + timeout;
   int status = 0;
   while (absl::Now() < deadline) {
@@ -156,18 +144,9 @@ absl::Status RedisServer::Launch() {
     args.insert(args.end(), {"--cluster-enabled", "yes", "--cluster-config-file",
                              options_.dir + "/nodes.conf", "--cluster-node-timeout", "5000"});
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  absl::StatusOr<pid_t> spawned = SpawnChild(std::move(args));
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
   pid_ = pid;
   const absl::Time deadline = absl::Now() + kStartTimeout;
   while (absl::Now() < deadline) {

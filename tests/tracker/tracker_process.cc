@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "admin/unix_socket_path.h"
+#include "tests/common/child_process.h"
 
 namespace pytorrent::testing {
 
@@ -47,19 +48,9 @@ absl::StatusOr<std::unique_ptr<TrackerProcess>> TrackerProcess::Start(
   args.push_back("--admin-socket");
   args.push_back(admin_socket);
   args.insert(args.end(), options.args.begin(), options.args.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) return absl::InternalError("fork failed");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  absl::StatusOr<pid_t> spawned = SpawnChild(std::move(args));
+  if (!spawned.ok()) return spawned.status();
+  const pid_t pid = *spawned;
   auto process = std::unique_ptr<TrackerProcess>(new TrackerProcess(pid, 0));
   process->admin_socket_ = admin_socket;
   process->admin_socket_path_ = std::make_unique<admin::UnixSocketPath>(*std::move(socket_path));
