@@ -9,7 +9,6 @@ with either fails CI. Run from the repository root after changing a vector:
 """
 import hashlib
 import hmac
-import socket
 import struct
 import sys
 
@@ -18,27 +17,10 @@ from google.protobuf import text_format
 from proto import tracker_pb2
 from proto import wire_pb2
 
-BLOCK = 16 * 1024
+from kit import BLOCK, address_bytes, blocks, content, merkle
+
 MAGIC = 0x41727101980
 OUT = []
-
-
-def content(size):
-    return bytes((i * 31 + 7) % 256 for i in range(size))
-
-
-def merkle(leaves):
-    level = list(leaves)
-    if not level:
-        return hashlib.sha256(b"").digest()
-    while len(level) > 1:
-        level = [hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
-                 if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
-    return level[0]
-
-
-def blocks(data):
-    return [hashlib.sha256(data[i:i + BLOCK]).digest() for i in range(0, len(data), BLOCK)]
 
 
 def chunk_digests(data, chunk):
@@ -209,13 +191,6 @@ def merkle_vectors():
         lines.append(("meaning", "%d bytes of the pattern, %d-byte chunks: %d chunk(s)" %
                       (size, chunk, len(digests))))
         block("merkle " + name, lines)
-
-
-def address_bytes(ip):
-    """family byte (4 or 6) and the address in 16 bytes (IPv4 zero-padded)."""
-    if ":" in ip:
-        return b"\x06" + socket.inet_pton(socket.AF_INET6, ip)
-    return b"\x04" + socket.inet_pton(socket.AF_INET, ip) + bytes(12)
 
 
 def connection_id_vectors():

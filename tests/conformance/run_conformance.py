@@ -25,8 +25,9 @@ import interop_test as base  # noqa: E402
 from proto import tracker_pb2  # noqa: E402
 from proto import wire_pb2  # noqa: E402
 
+from kit import BLOCK, address_bytes, blocks, content, merkle  # noqa: E402
+
 VECTORS = os.path.join("tests", "conformance", "vectors.txt")
-BLOCK = 16 * 1024
 TYPES = {"pytorrent.v1.TrackerRequest": tracker_pb2.TrackerRequest,
          "pytorrent.v1.TrackerResponse": tracker_pb2.TrackerResponse,
          "pytorrent.v1.PeerMessage": wire_pb2.PeerMessage}
@@ -51,24 +52,6 @@ def parse(path):
 
 def field(vector, key):
     return next(v for k, v in vector["lines"] if k == key)
-
-
-def content(size):
-    return bytes((i * 31 + 7) % 256 for i in range(size))
-
-
-def merkle(leaves):
-    level = list(leaves)
-    if not level:
-        return hashlib.sha256(b"").digest()
-    while len(level) > 1:
-        level = [hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
-                 if i + 1 < len(level) else level[i] for i in range(0, len(level), 2)]
-    return level[0]
-
-
-def blocks(data):
-    return [hashlib.sha256(data[i:i + BLOCK]).digest() for i in range(0, len(data), BLOCK)]
 
 
 def hex_list(value):
@@ -135,11 +118,7 @@ def run_connection_id(v):
     window = int(field(v, "window_seconds"))
     now = int(field(v, "now"))
     ip, port = field(v, "address").rsplit(":", 1)
-    if ip.startswith("["):
-        packed = b"\x06" + socket.inet_pton(socket.AF_INET6, ip[1:-1])
-    else:
-        packed = b"\x04" + socket.inet_pton(socket.AF_INET, ip) + bytes(12)
-    msg = struct.pack(">q", now // window) + packed + struct.pack(">H", int(port))
+    msg = struct.pack(">q", now // window) + address_bytes(ip) + struct.pack(">H", int(port))
     assert msg.hex() == field(v, "mac_input"), "mac input"
     cid = int.from_bytes(hmac.new(secret, msg, hashlib.sha256).digest()[:8], "big") or 1
     assert "%016x" % cid == field(v, "id"), "id"
