@@ -34,6 +34,8 @@ constexpr absl::Duration kLoopTick = absl::Milliseconds(50);
 constexpr absl::Duration kChunkAnnounceInterval = absl::Seconds(5);
 // Largest state/seeding_off we read (one 65-byte line per root).
 constexpr uint64_t kMaxSeedingOffBytes = 1 << 20;
+// How long an admin call waits for the loop to answer a quick question.
+constexpr absl::Duration kLoopAnswerTimeout = absl::Seconds(5);
 
 uint64_t RandomU64() {
   std::random_device device;
@@ -49,6 +51,14 @@ v1::SharedFile ToSharedFile(const Manifest& m, bool seeding) {
   f.set_file_sha256(DigestToBytes(m.file_sha256));
   f.set_seeding(seeding);
   return f;
+}
+
+// The row for `root` in a view (rows are in root order), or null.
+const HeldFile* FindHeld(const std::vector<HeldFile>& rows, const Sha256Digest& root) {
+  auto it = std::lower_bound(
+      rows.begin(), rows.end(), root,
+      [](const HeldFile& row, const Sha256Digest& r) { return row.manifest->root < r; });
+  return it != rows.end() && it->manifest->root == root ? &*it : nullptr;
 }
 
 }  // namespace
@@ -71,43 +81,42 @@ void PeerNode::LoadSeedingOff() {
     return;
   }
   size_t bad = 0;
-  MutexLock lock(mu_);
+  std::set<Sha256Digest> off;
   for (absl::string_view line : absl::StrSplit(absl::string_view(text->data(), text->size()), '\n',
                                                absl::SkipWhitespace())) {
     Sha256Digest root{};
     if (DigestFromHex(std::string(absl::StripAsciiWhitespace(line)), root)) {
-      seeding_off_[root] = true;
+      off.insert(root);
     } else {
       ++bad;
     }
   }
   if (bad > 0) PT_LOG_WARN("state/seeding_off: {} malformed lines ignored", bad);
+  book_.SetSeedingOff(std::move(off));
 }
 
-absl::Status PeerNode::SaveSeedingOff() {
+absl::Status PeerNode::SaveSeedingOff(const std::set<Sha256Digest>& roots) {
   std::string text;
-  {
-    MutexLock lock(mu_);
-    for (const auto& [root, off] : seeding_off_) absl::StrAppend(&text, ToHex(root), "\n");
-  }
+  for (const Sha256Digest& root : roots) absl::StrAppend(&text, ToHex(root), "\n");
   return WriteFileAtomically(state_dir_ + "/seeding_off", text);
 }
 
-void PeerNode::ServeOrPark(ServedFile file) {
-  Sha256Digest root = file.manifest->root;
-  bool off;
+void PeerNode::BookChanged() {
+  for (const Sha256Digest& root : book_.TakeWithdrawn()) seeder_->Forget(root);
+  PublishBook();
+}
+
+void PeerNode::PublishBook() {
+  auto view = std::make_shared<const std::vector<HeldFile>>(book_.View());
   {
     MutexLock lock(mu_);
-    off = seeding_off_.count(root) > 0;
+    held_ = std::move(view);
+    if (book_.files_version() != published_files_version_) announce_dirty_ = true;
+    if (book_.chunks_version() != published_chunks_version_) chunks_dirty_ = true;
   }
-  if (off) {
-    catalog_.Remove(root);
-    seeder_->Forget(root);
-    paused_[root] = std::move(file);
-  } else {
-    paused_.erase(root);
-    catalog_.Put(std::move(file));
-  }
+  published_files_version_ = book_.files_version();
+  published_chunks_version_ = book_.chunks_version();
+  cv_.SignalAll();
 }
 
 absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions options,
@@ -152,13 +161,13 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
   seeder_options.throttle_bytes_per_s = n.options_.fault_throttle_bytes_per_s;
   seeder_options.budget = ServingBudgetFor(n.options_.config.serve_budget_mib);
   absl::StatusOr<std::unique_ptr<ZmqSeeder>> seeder =
-      ZmqSeeder::Bind(n.context_, n.options_.config.chunk_listen, n.catalog_, seeder_options);
+      ZmqSeeder::Bind(n.context_, n.options_.config.chunk_listen, n.book_, seeder_options);
   if (const std::string fallback = FallbackChunkListen(n.options_.config.chunk_listen);
       absl::IsUnavailable(seeder.status()) && !fallback.empty()) {
     // The default port is taken (another node on this machine): any port
     // does, the tracker learns it from the announce.
     PT_LOG_INFO("{}; listening on {} instead", seeder.status().ToString(), fallback);
-    seeder = ZmqSeeder::Bind(n.context_, fallback, n.catalog_, seeder_options);
+    seeder = ZmqSeeder::Bind(n.context_, fallback, n.book_, seeder_options);
   }
   if (!seeder.ok()) return seeder.status();
   n.seeder_ = *std::move(seeder);
@@ -239,6 +248,8 @@ absl::Status PeerNode::WaitReady(absl::Duration timeout) {
 void PeerNode::Tick() {
   const absl::Time now = absl::Now();
   for (auto& [id, d] : downloads_) d->Tick(now);
+  // New chunks of downloads reach the other threads' view at most once a tick.
+  if (book_.chunks_version() != published_chunks_version_) PublishBook();
   {
     MutexLock lock(mu_);
     seeder_counters_ = seeder_->counters();
@@ -307,51 +318,25 @@ void PeerNode::RequestPeers(uint64_t download_id, const Sha256Digest& root) {
 
 void PeerNode::OnServable(Download& download) {
   const Manifest& m = *download.manifest();
-  ServedFile served;
-  served.manifest = download.shared_manifest();
-  served.fd = std::make_shared<SharedFd>(::dup(download.data_fd()));
-  // The seeder's own view of the verified chunks, kept up to date by
+  // The book keeps its own bitmap of the verified chunks, kept up to date by
   // OnChunkStored: it outlives the download without pointing into it.
-  auto held = std::make_shared<std::vector<bool>>(m.chunk_count());
-  for (uint32_t c = 0; c < m.chunk_count(); ++c) (*held)[c] = download.HasChunk(c);
-  partial_chunks_[m.root] = held;
-  served.has_chunk = [held](uint32_t c) { return c < held->size() && (*held)[c]; };
-  served.path = download.data_path();
-  if (catalog_.Find(m.root) == nullptr && paused_.count(m.root) == 0) {
-    ServeOrPark(std::move(served));
-  }
-  MutexLock lock(mu_);
-  if (files_.count(m.root) == 0) {
-    FileRecord& record = files_[m.root];
-    record.file = ToSharedFile(m, true);
-    record.chunk_count = m.chunk_count();
-    record.is_download = true;
-    announce_dirty_ = true;
-  }
-  if (files_[m.root].is_download) {
-    files_[m.root].chunks_have = download.counters().chunks_resumed;
-  }
+  std::vector<bool> verified(m.chunk_count());
+  for (uint32_t c = 0; c < m.chunk_count(); ++c) verified[c] = download.HasChunk(c);
+  book_.AddPartial(download.shared_manifest(),
+                   std::make_shared<SharedFd>(::dup(download.data_fd())), download.data_path(),
+                   verified);
+  BookChanged();
 }
 
 void PeerNode::OnChunkStored(Download& download, uint32_t chunk) {
-  if (auto held = partial_chunks_.find(download.root());
-      held != partial_chunks_.end() && chunk < held->second->size()) {
-    (*held->second)[chunk] = true;
-  }
+  book_.MarkChunk(download.root(), chunk);
   seeder_->BroadcastHave(download.root(), chunk);
   MutexLock lock(mu_);
   downloaded_bytes_ += download.manifest()->ChunkLength(chunk);
-  auto it = files_.find(download.root());
-  if (it != files_.end() && it->second.is_download) {
-    ++it->second.chunks_have;
-    chunks_dirty_ = true;
-  }
 }
 
 void PeerNode::OnFinished(Download& download) {
   const Sha256Digest& root = download.root();
-  const ServedFile* current = catalog_.Find(root);
-  bool partial_entry = current != nullptr && current->has_chunk != nullptr;
   if (download.state() == v1::DOWNLOAD_STATE_COMPLETED) {
     const Manifest& m = *download.manifest();
     std::string line =
@@ -363,25 +348,8 @@ void PeerNode::OnFinished(Download& download) {
     std::ofstream(logs_dir_ + "/download.log", std::ios::app) << line;
     PT_LOG_INFO("download complete: {} ({} bytes)", m.name, m.size_bytes);
     space_retry_.Forget(root);
-    if (options_.config.reseed) {
-      ServedFile served;
-      served.manifest = download.shared_manifest();
-      served.path = download.final_path();  // opened when a chunk is asked for
-      ServeOrPark(std::move(served));
-      MutexLock lock(mu_);
-      FileRecord& record = files_[root];
-      record.file = ToSharedFile(m, true);
-      record.chunk_count = m.chunk_count();
-      record.chunks_have = m.chunk_count();
-      record.is_download = false;
-      announce_dirty_ = true;
-    } else {
-      if (partial_entry) catalog_.Remove(root);
-      MutexLock lock(mu_);
-      auto it = files_.find(root);
-      if (it != files_.end() && it->second.is_download) files_.erase(it);
-      announce_dirty_ = true;
-    }
+    // Re-seeded from user/downloads (opened when a chunk is asked for).
+    book_.EndDownload(root, options_.config.reseed ? download.final_path() : std::string());
   } else {
     if (download.state() == v1::DOWNLOAD_STATE_FAILED &&
         SpaceRetry::IsForSpace(download.failure())) {
@@ -393,15 +361,9 @@ void PeerNode::OnFinished(Download& download) {
     } else {
       space_retry_.Forget(root);
     }
-    if (partial_entry) catalog_.Remove(root);
-    paused_.erase(root);
-    seeder_->Forget(root);
-    MutexLock lock(mu_);
-    auto it = files_.find(root);
-    if (it != files_.end() && it->second.is_download) files_.erase(it);
-    announce_dirty_ = true;
+    book_.EndDownload(root, std::string());
   }
-  partial_chunks_.erase(root);
+  BookChanged();
   {
     MutexLock lock(mu_);
     auto it = active_by_root_.find(root);
@@ -468,21 +430,24 @@ bool PeerNode::Announce(TrackerClient& tracker) {
                                                           : options_.config.chunk_public_endpoint);
   who.chunk_port = announced.chunk_port;
   who.chunk_endpoint = announced.claimed_endpoint;
+  std::shared_ptr<const std::vector<HeldFile>> held;
   {
     MutexLock lock(mu_);
     announce_dirty_ = false;
     chunks_dirty_ = false;
     who.username = settings_.username;
-    for (const auto& [root, record] : files_) {
-      if (seeding_off_.count(root) > 0) continue;
-      v1::FileAvailability f;
-      f.set_name(record.file.name());
-      f.set_size_bytes(record.file.size_bytes());
-      f.set_chunk_size_bytes(record.file.chunk_size_bytes());
-      f.set_root_hash(record.file.root_hash());
-      f.set_chunks_have(record.chunks_have);
-      files.push_back(std::move(f));
-    }
+    held = held_;
+  }
+  for (const HeldFile& row : *held) {
+    if (!row.seeding) continue;
+    const Manifest& m = *row.manifest;
+    v1::FileAvailability f;
+    f.set_name(m.name);
+    f.set_size_bytes(m.size_bytes);
+    f.set_chunk_size_bytes(m.chunk_size_bytes);
+    f.set_root_hash(DigestToBytes(m.root));
+    f.set_chunks_have(row.chunks_have);
+    files.push_back(std::move(f));
   }
   absl::Status status = absl::OkStatus();
   for (const v1::AnnounceRequest& request : AnnounceRequests(who, files)) {
@@ -582,78 +547,14 @@ void PeerNode::TrackerMain() {
 // ------------------------------------------------------------- scanner thread
 
 void PeerNode::ApplyScan(const SharedFolder::Changes& changes) {
-  // Roots whose set of paths changed: re-served from a remaining path, or
-  // withdrawn when none is left.
-  std::set<Sha256Digest> touched;
+  for (const std::string& path : changes.removed) book_.RemoveSharedPath(path);
   for (const SharedFileEntry& entry : changes.added) {
-    auto old = root_by_path_.find(entry.path);
-    if (old != root_by_path_.end() && old->second != entry.manifest.root) {
-      paths_by_root_[old->second].erase(entry.path);
-      touched.insert(old->second);
-    }
-    root_by_path_[entry.path] = entry.manifest.root;
-    paths_by_root_[entry.manifest.root][entry.path] = entry;
-    touched.insert(entry.manifest.root);
-  }
-  for (const Sha256Digest& root : changes.removed) {
-    // Rescan names the root only: drop its paths that are no longer regular
-    // files (a changed file's path was moved to its new root above).
-    auto& paths = paths_by_root_[root];
-    for (auto it = paths.begin(); it != paths.end();) {
-      struct stat st {};
-      if (::stat(it->first.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        root_by_path_.erase(it->first);
-        it = paths.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    touched.insert(root);
-  }
-  for (const Sha256Digest& root : touched) {
-    auto it = paths_by_root_.find(root);
-    if (it == paths_by_root_.end() || it->second.empty()) {
-      if (it != paths_by_root_.end()) paths_by_root_.erase(it);
-      Post([this, root] {
-        catalog_.Remove(root);
-        paused_.erase(root);
-        seeder_->Forget(root);
-      });
-      MutexLock lock(mu_);
-      auto f = files_.find(root);
-      if (f != files_.end() && !f->second.is_download) {
-        files_.erase(f);
-        announce_dirty_ = true;
-      }
-      continue;
-    }
-    // Serve from the first remaining path (re-opened: the previous one may
-    // have been removed or rewritten).
-    // (The catalog opens it when a chunk is asked for: a node holding
-    // thousands of files does not hold a descriptor for each.)
-    const SharedFileEntry& entry = it->second.begin()->second;
-    struct stat st {};
-    if (::stat(entry.path.c_str(), &st) != 0) continue;  // vanished: the next scan removes it
-    auto manifest = std::make_shared<const Manifest>(entry.manifest);
-    std::string path = entry.path;
-    Post([this, manifest, path] {
-      ServedFile served;
-      served.manifest = manifest;
-      served.path = path;
-      ServeOrPark(std::move(served));
-    });
-    MutexLock lock(mu_);
-    FileRecord& record = files_[root];
-    bool is_new = record.chunk_count == 0 && record.file.root_hash().empty();
-    if (is_new || record.is_download) announce_dirty_ = true;
-    record.file = ToSharedFile(entry.manifest, true);
-    record.chunk_count = entry.manifest.chunk_count();
-    record.chunks_have = entry.manifest.chunk_count();
-    record.is_download = false;
-    if (is_new) {
-      PT_LOG_INFO("sharing {} ({} bytes, root {})", entry.name, entry.size_bytes, ToHex(root));
+    if (book_.AddSharedPath(entry.path, std::make_shared<const Manifest>(entry.manifest))) {
+      PT_LOG_INFO("sharing {} ({} bytes, root {})", entry.name, entry.size_bytes,
+                  ToHex(entry.manifest.root));
     }
   }
+  BookChanged();
 }
 
 void PeerNode::ScannerMain() {
@@ -662,15 +563,25 @@ void PeerNode::ScannerMain() {
   absl::Time started = absl::Now();
   while (!stopping_) {
     SharedFolder::Changes changes = folder.Rescan(absl::Now());
-    ApplyScan(changes);
+    // The first scan counts as done once nothing is still being written (or
+    // after 5 s), and only when the loop has booked it.
+    const bool settled = changes.unstable == 0 || absl::Now() - started > absl::Seconds(5);
+    bool first;
     {
       MutexLock lock(mu_);
-      if (!scanned_once_ && (changes.unstable == 0 || absl::Now() - started > absl::Seconds(5))) {
-        scanned_once_ = true;
-      }
+      first = !scanned_once_;
+    }
+    if (!changes.added.empty() || !changes.removed.empty() || (first && settled)) {
+      Post([this, changes = std::move(changes), settled] {
+        ApplyScan(changes);
+        if (settled) {
+          MutexLock lock(mu_);
+          scanned_once_ = true;
+        }
+        cv_.SignalAll();
+      });
     }
     MutexLock lock(mu_);
-    cv_.SignalAll();
     cv_.WaitUntil(mu_, absl::Now() + options_.scan_interval, [this] { return stopping_.load(); });
   }
 }
@@ -690,7 +601,7 @@ v1::PeerStatus PeerNode::GetStatus() {
   status.set_tracker_reachable(tracker_reachable_);
   status.set_chunk_endpoint(chunk_endpoint_);
   uint32_t shared = 0;
-  for (const auto& [root, record] : files_) shared += record.is_download ? 0 : 1;
+  for (const HeldFile& row : *held_) shared += row.complete ? 1 : 0;
   status.set_shared_files(shared);
   uint32_t active = 0;
   uint64_t rate = 0;
@@ -725,12 +636,14 @@ absl::StatusOr<v1::ListPeersResponse> PeerNode::ListPeers(const v1::ListPeersReq
 
 v1::ListSharedFilesResponse PeerNode::ListSharedFiles() {
   v1::ListSharedFilesResponse response;
-  MutexLock lock(mu_);
-  for (const auto& [root, record] : files_) {
-    if (record.chunks_have != record.chunk_count) continue;  // still downloading
-    v1::SharedFile* f = response.add_files();
-    *f = record.file;
-    f->set_seeding(seeding_off_.count(root) == 0);
+  std::shared_ptr<const std::vector<HeldFile>> held;
+  {
+    MutexLock lock(mu_);
+    held = held_;
+  }
+  for (const HeldFile& row : *held) {
+    if (!row.complete) continue;  // still downloading
+    *response.add_files() = ToSharedFile(*row.manifest, row.seeding);
   }
   return response;
 }
@@ -783,10 +696,9 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
   {
     MutexLock lock(mu_);
     if (auto it = active_by_root_.find(root); it != active_by_root_.end()) return it->second;
-    auto f = files_.find(root);
-    if (f != files_.end() && !f->second.is_download) {
+    if (const HeldFile* held = FindHeld(*held_, root); held != nullptr && held->complete) {
       return absl::AlreadyExistsError(
-          absl::StrCat("this node already has '", f->second.file.name(), "'"));
+          absl::StrCat("this node already has '", held->manifest->name, "'"));
     }
     id = next_download_id_++;
     active_by_root_[root] = id;
@@ -911,37 +823,20 @@ absl::Status PeerNode::SetSeeding(const std::string& root_hash, bool seeding) {
   if (!DigestFromBytes(root_hash, root)) {
     return absl::InvalidArgumentError("root_hash must be 32 bytes");
   }
-  {
-    MutexLock lock(mu_);
-    if (files_.count(root) == 0) return absl::NotFoundError("this node does not hold that file");
-    if (seeding) {
-      seeding_off_.erase(root);
-    } else {
-      seeding_off_[root] = true;
-    }
-    announce_dirty_ = true;
-  }
-  cv_.SignalAll();
-  // Survives restarts; settings_mu_ keeps concurrent saves in order.
-  absl::Status saved;
-  {
-    MutexLock settings(settings_mu_);
-    saved = SaveSeedingOff();
-  }
-  Post([this, root, seeding] {
-    if (seeding) {
-      auto it = paused_.find(root);
-      if (it != paused_.end()) {
-        catalog_.Put(std::move(it->second));
-        paused_.erase(it);
-      }
-    } else if (const ServedFile* f = catalog_.Find(root); f != nullptr) {
-      paused_[root] = *f;
-      catalog_.Remove(root);
-      seeder_->Forget(root);
-    }
-  });
-  if (!saved.ok()) {
+  // The book (on the loop) switches it; the switches survive restarts, and
+  // settings_mu_ keeps concurrent saves in order.
+  MutexLock settings(settings_mu_);
+  absl::StatusOr<absl::StatusOr<std::set<Sha256Digest>>> switched =
+      AskLoop<absl::StatusOr<std::set<Sha256Digest>>>(
+          [this, root, seeding]() -> absl::StatusOr<std::set<Sha256Digest>> {
+            if (absl::Status s = book_.SetSeeding(root, seeding); !s.ok()) return s;
+            BookChanged();
+            return book_.seeding_off();
+          },
+          kLoopAnswerTimeout);
+  if (!switched.ok()) return switched.status();
+  if (!switched->ok()) return switched->status();
+  if (absl::Status saved = SaveSeedingOff(**switched); !saved.ok()) {
     PT_LOG_WARN("seeding switch not saved: {}", saved.ToString());
     return saved;
   }
@@ -1061,20 +956,11 @@ absl::StatusOr<DownloadCounters> PeerNode::GetDownloadCounters(uint64_t download
 }
 
 absl::StatusOr<PeerNode::LoopSizes> PeerNode::GetLoopSizes(absl::Duration timeout) {
-  auto answer = std::make_shared<std::optional<LoopSizes>>();  // guarded by mu_
-  Post([this, answer] {
-    LoopSizes sizes{downloads_.size(), partial_chunks_.size()};
-    {
-      MutexLock lock(mu_);
-      *answer = sizes;
-    }
-    cv_.SignalAll();
-  });
-  MutexLock lock(mu_);
-  cv_.WaitUntil(mu_, absl::Now() + timeout,
-                [&] { return answer->has_value() || stopping_.load(); });
-  if (!answer->has_value()) return absl::DeadlineExceededError("the loop did not answer in time");
-  return **answer;
+  return AskLoop<LoopSizes>(
+      [this] {
+        return LoopSizes{downloads_.size(), book_.partial_files()};
+      },
+      timeout);
 }
 
 SeederCounters PeerNode::GetSeederCounters() {

@@ -7,22 +7,26 @@
 //
 // Threads:
 //   - loop: owns the zmq context's sockets (seeder ROUTER, one DEALER per
-//     remote peer per download), the FileCatalog and every Download. Other
-//     threads reach it only through Post() (a queue + eventfd polled beside
-//     the sockets).
+//     remote peer per download), the FileBook (every file the node holds:
+//     shared copies, re-seeded downloads, downloads in progress, seeding
+//     switches) and every Download. Other threads reach it only through
+//     Post() (a queue + eventfd polled beside the sockets), and read the
+//     book as a view it publishes under `mu_` after each change (new
+//     chunks at most once a tick).
 //   - tracker: blocking TrackerClient calls (announce every interval or when
 //     the file set changes; while downloading, the count of chunks held is
 //     re-announced at most every kChunkAnnounceInterval; peer lookups for
 //     downloads), results posted back.
-//   - scanner: rescans the shared folder every `scan_interval` and hashes
-//     new or changed files (manifest cache in state/manifests).
+//   - scanner: rescans the shared folder every `scan_interval`, hashes
+//     new or changed files (manifest cache in state/manifests) and posts
+//     what changed to the loop, which books it.
 // Username: GetStatus reports an empty username until one is configured
 // (--username, the config file, UpdateSettings or ChangeUsername), so the
 // CLI's first run asks for one. Until then the node registers on the tracker
 // under a placeholder `peer-<8 hex digits of its peer id>`.
 // Seeding switches (SetSeeding) survive restarts: state/seeding_off lists the
 // root hashes (hex, one per line) not served.
-// Several identical files in the shared folder are counted by path: the file
+// Several identical files in the shared folder are booked by path: the file
 // is withdrawn only when the last copy goes.
 // PeerControl methods are thread-safe: they read snapshots under `mu_` or
 // post commands to the loop; AwaitDownloadChange waits on a condition
@@ -48,6 +52,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,7 +67,7 @@
 #include "peer/content/manifest_cache.h"
 #include "peer/download/chunk_scheduler.h"
 #include "peer/download/download.h"
-#include "peer/file_catalog.h"
+#include "peer/file_book.h"
 #include "peer/peer_config.h"
 #include "peer/peer_control.h"
 #include "peer/shared_folder.h"
@@ -150,12 +156,6 @@ class PeerNode final : public PeerControl, private DownloadHost {
   absl::Status Disconnect() override;
 
  private:
-  struct FileRecord {
-    v1::SharedFile file;
-    uint32_t chunk_count = 0;
-    uint32_t chunks_have = 0;
-    bool is_download = false;
-  };
   struct Lookup {
     uint64_t download_id;
     Sha256Digest root;
@@ -198,15 +198,38 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // Disk I/O (fsync): never called with mu_ held.
   absl::Status SaveConfig(const std::vector<std::pair<std::string, std::string>>& updates)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(settings_mu_) ABSL_LOCKS_EXCLUDED(mu_);
-  absl::Status SaveSeedingOff() ABSL_EXCLUSIVE_LOCKS_REQUIRED(settings_mu_)
-      ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status SaveSeedingOff(const std::set<Sha256Digest>& roots)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(settings_mu_) ABSL_LOCKS_EXCLUDED(mu_);
+  // Before the loop starts: the switches saved in state/seeding_off.
   void LoadSeedingOff();
-  // Loop thread: serves `file` unless its seeding is switched off (then it is
-  // parked in paused_).
-  void ServeOrPark(ServedFile file);
-  // Scanner thread: books the scan's changes (identical files counted by
-  // path) and applies them to the catalog and the announced set.
+  // Loop thread: books a scan's changes.
   void ApplyScan(const SharedFolder::Changes& changes);
+  // Loop thread, after the book changed: the seeder forgets what is no
+  // longer served, and the view is published.
+  void BookChanged();
+  // Loop thread: publishes the book's view (and marks what changed for the
+  // announcer).
+  void PublishBook() ABSL_LOCKS_EXCLUDED(mu_);
+  // Runs `question` on the loop and waits for its answer (DEADLINE_EXCEEDED
+  // after `timeout`, or if the node stops first). For quick questions only.
+  template <typename T>
+  absl::StatusOr<T> AskLoop(std::function<T()> question, absl::Duration timeout)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    auto answer = std::make_shared<std::optional<T>>();  // guarded by mu_
+    Post([this, answer, question = std::move(question)] {
+      T value = question();
+      {
+        MutexLock lock(mu_);
+        *answer = std::move(value);
+      }
+      cv_.SignalAll();
+    });
+    MutexLock lock(mu_);
+    cv_.WaitUntil(mu_, absl::Now() + timeout,
+                  [&] { return answer->has_value() || stopping_.load(); });
+    if (!answer->has_value()) return absl::DeadlineExceededError("the loop did not answer in time");
+    return std::move(**answer);
+  }
   void MarkTrackerResult(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Never written after Start (see NodeSettings for what changes).
@@ -225,21 +248,17 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // state saves); drained at Stop, after the downloads are gone.
   std::unique_ptr<BackgroundExecutor> disk_ = std::make_unique<BackgroundExecutor>(2);
 
-  // Loop thread only.
-  FileCatalog catalog_;
+  // Loop thread only (and Start's before the loop runs).
+  FileBook book_;
+  // The book's versions last published.
+  uint64_t published_files_version_ = 0;
+  uint64_t published_chunks_version_ = 0;
   std::unique_ptr<ZmqSeeder> seeder_;
   // Downloads in progress (a finished one is erased right after its final
   // snapshot is published).
   std::map<uint64_t, std::unique_ptr<Download>> downloads_;
-  // Verified chunks of each download in progress, as the seeder sees them.
-  std::map<Sha256Digest, std::shared_ptr<std::vector<bool>>> partial_chunks_;
-  std::map<Sha256Digest, ServedFile> paused_;
   // Downloads that failed for disk space, waiting to be tried again.
   SpaceRetry space_retry_{SpaceRetryOptions{}};
-
-  // Scanner thread only: which shared-folder paths hold each root.
-  std::map<Sha256Digest, std::map<std::string, SharedFileEntry>> paths_by_root_;
-  std::map<std::string, Sha256Digest> root_by_path_;
 
   // Serializes UpdateSettings / ChangeUsername / SetSeeding and the saves
   // they make (they call the tracker and the disk without holding mu_).
@@ -251,8 +270,9 @@ class PeerNode final : public PeerControl, private DownloadHost {
   CondVar cv_;
   NodeSettings settings_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<TrackerClient> tracker_ ABSL_GUARDED_BY(mu_);
-  std::map<Sha256Digest, FileRecord> files_ ABSL_GUARDED_BY(mu_);
-  std::map<Sha256Digest, bool> seeding_off_ ABSL_GUARDED_BY(mu_);
+  // The book as last published by the loop (rows in root order).
+  std::shared_ptr<const std::vector<HeldFile>> held_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<const std::vector<HeldFile>>();
   std::map<uint64_t, DownloadSnapshot> snapshots_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, DownloadCounters> download_counters_ ABSL_GUARDED_BY(mu_);
   // Finished downloads still in snapshots_, oldest first (at most

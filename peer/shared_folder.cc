@@ -55,16 +55,13 @@ SharedFolder::Changes SharedFolder::Rescan(absl::Time now) {
       continue;
     }
     if (!cached) ++changes.hashed;
-    if (known != entries_.end() && known->second.manifest.root != manifest->root) {
-      changes.removed.push_back(known->second.manifest.root);
-    }
     SharedFileEntry entry{name, path, size, mtime_ns, *std::move(manifest)};
     changes.added.push_back(entry);
     entries_[name] = std::move(entry);
   }
   for (auto e = entries_.begin(); e != entries_.end();) {
     if (seen.count(e->first) == 0) {
-      changes.removed.push_back(e->second.manifest.root);
+      changes.removed.push_back(e->second.path);
       e = entries_.erase(e);
     } else {
       ++e;

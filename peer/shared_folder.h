@@ -6,8 +6,9 @@
 // Each Rescan lists the folder (names, sizes, mtimes only: cheap), hashes
 // files that are new or changed (through the manifest cache, so unchanged
 // files are never re-hashed across restarts) and reports what to announce
-// and withdraw. A file whose mtime is younger than `stable_age` is still
-// being written: it is skipped (counted in `unstable`) until it settles.
+// and withdraw (by path: several identical files share a root, and the
+// FileBook withdraws a root only when its last path goes). A file whose mtime is younger than
+// `stable_age` is still being written: it is skipped (counted in `unstable`) until it settles.
 // Hidden files (leading '.') and names failing ValidateFileName are ignored.
 //
 // Example:
@@ -38,8 +39,10 @@ struct SharedFileEntry {
 class SharedFolder {
  public:
   struct Changes {
+    // New files, and files whose content changed (same path, new root).
     std::vector<SharedFileEntry> added;
-    std::vector<Sha256Digest> removed;
+    // Paths no longer shared (deleted, renamed away, no longer regular).
+    std::vector<std::string> removed;
     int unstable = 0;
     int hashed = 0;
     int errors = 0;

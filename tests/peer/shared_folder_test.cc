@@ -62,16 +62,18 @@ TEST_F(SharedFolderTest, FileStillBeingWrittenWaitsUntilStable) {
   ASSERT_EQ(changes.added.size(), 1u);
 }
 
-TEST_F(SharedFolderTest, ChangedFileIsReannouncedAndOldRootWithdrawn) {
+TEST_F(SharedFolderTest, ChangedFileIsAddedAgainUnderItsPathWithTheNewRoot) {
   Write("doc.txt", "v1", absl::Seconds(10));
   SharedFolder folder(dir_, *cache_, kMinChunkSizeBytes);
   Sha256Digest old_root = folder.Rescan(now_).added.at(0).manifest.root;
   Write("doc.txt", "version two", absl::Seconds(5));
   SharedFolder::Changes changes = folder.Rescan(now_);
   ASSERT_EQ(changes.added.size(), 1u);
+  EXPECT_EQ(changes.added[0].path, dir_ + "/doc.txt");
   EXPECT_EQ(changes.added[0].manifest.file_sha256, Sha256::Of("version two"));
-  ASSERT_EQ(changes.removed.size(), 1u);
-  EXPECT_EQ(changes.removed[0], old_root);
+  EXPECT_NE(changes.added[0].manifest.root, old_root);
+  // The path moves to the new root (FileBook::AddSharedPath): not removed.
+  EXPECT_TRUE(changes.removed.empty());
 }
 
 TEST_F(SharedFolderTest, RemovedFileIsWithdrawnAndHiddenFilesIgnored) {
@@ -82,7 +84,8 @@ TEST_F(SharedFolderTest, RemovedFileIsWithdrawnAndHiddenFilesIgnored) {
   ASSERT_EQ(changes.added.size(), 1u);
   std::filesystem::remove(dir_ + "/gone.txt");
   changes = folder.Rescan(now_);
-  EXPECT_EQ(changes.removed.size(), 1u);
+  ASSERT_EQ(changes.removed.size(), 1u);
+  EXPECT_EQ(changes.removed[0], dir_ + "/gone.txt");
   EXPECT_EQ(folder.size(), 0u);
 }
 

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "peer/content/manifest.h"
+#include "peer/file_book.h"
 #include "peer/transfer/wire_codec.h"
 
 namespace pytorrent::peer {
@@ -36,13 +37,7 @@ class ZmqSeederTest : public ::testing::Test {
     absl::StatusOr<Manifest> manifest = BuildManifest(path_, "served.bin", kChunk);
     ASSERT_TRUE(manifest.ok()) << manifest.status();
     root_ = manifest->root;
-    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    ASSERT_GE(fd, 0);
-    ServedFile file;
-    file.manifest = std::make_shared<const Manifest>(*std::move(manifest));
-    file.fd = std::make_shared<SharedFd>(fd);
-    file.path = path_;
-    catalog_.Put(std::move(file));
+    catalog_.AddSharedPath(path_, std::make_shared<const Manifest>(*std::move(manifest)));
     // Most tests drive the reader threads: no inline page-cache reads.
     SeederOptions options;
     options.read_cached_inline = InlineReads();
@@ -109,7 +104,7 @@ class ZmqSeederTest : public ::testing::Test {
   std::string path_;
   std::string content_;
   Sha256Digest root_{};
-  FileCatalog catalog_;
+  FileBook catalog_;
   std::unique_ptr<ZmqSeeder> seeder_;
 };
 
