@@ -154,6 +154,7 @@ absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions option
     n.settings_.tracker_configured = config.tracker_configured;
   }
   n.manifest_cache_ = std::make_unique<ManifestCache>(n.state_dir_ + "/manifests");
+  n.download_log_ = std::make_unique<LineLog>(n.logs_dir_ + "/download.log", *n.disk_);
   n.LoadSeedingOff();
   SeederOptions seeder_options;
   seeder_options.peer_id = n.peer_id_;
@@ -345,7 +346,7 @@ void PeerNode::OnFinished(Download& download) {
                      " root=", ToHex(m.root), " seconds=", download.counters().seconds,
                      " chunks_fetched=", download.counters().chunks_fetched,
                      " chunks_resumed=", download.counters().chunks_resumed, "\n");
-    std::ofstream(logs_dir_ + "/download.log", std::ios::app) << line;
+    download_log_->Append(std::move(line));  // written off the loop
     PT_LOG_INFO("download complete: {} ({} bytes)", m.name, m.size_bytes);
     space_retry_.Forget(root);
     // Re-seeded from user/downloads (opened when a chunk is asked for).

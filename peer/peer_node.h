@@ -73,6 +73,7 @@
 #include "peer/shared_folder.h"
 #include "peer/space_retry.h"
 #include "peer/storage/background_executor.h"
+#include "peer/storage/line_log.h"
 #include "peer/tracker_client.h"
 #include "peer/transfer/zmq_seeder.h"
 #include "zmq.hpp"
@@ -247,6 +248,8 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // Slow one-off disk work of downloads (resume checks, finalize, last
   // state saves); drained at Stop, after the downloads are gone.
   std::unique_ptr<BackgroundExecutor> disk_ = std::make_unique<BackgroundExecutor>(2);
+  // logs/download.log, appended through `disk_`.
+  std::unique_ptr<LineLog> download_log_;
 
   // Loop thread only (and Start's before the loop runs).
   FileBook book_;

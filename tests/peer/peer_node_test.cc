@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/peer/peer_node_fixture.h"
 
@@ -79,7 +80,18 @@ TEST_F(PeerNodeTest, TwoDownloadsAtOnceCompleteAndAreReseeded) {
   auto counters = leecher->GetDownloadCounters(*first);
   ASSERT_TRUE(counters.ok());
   EXPECT_EQ(counters->chunks_fetched, 19u);  // ceil(300 KiB / 16 KiB)
-  EXPECT_FALSE(ReadAll(base_ + "/leecher/logs/download.log").empty());
+  // download.log is appended off the loop: its lines follow the completions.
+  const absl::Time log_deadline = absl::Now() + absl::Seconds(10);
+  std::string log;
+  auto both_logged = [&] {
+    log = ReadAll(base_ + "/leecher/logs/download.log");
+    return log.find(" a.bin ") != std::string::npos && log.find(" b.bin ") != std::string::npos;
+  };
+  while (!both_logged() && absl::Now() < log_deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_NE(log.find(" a.bin size=307200 "), std::string::npos) << log;
+  EXPECT_NE(log.find(" b.bin size="), std::string::npos) << log;
 
   // Already held now.
   v1::StartDownloadRequest again;
