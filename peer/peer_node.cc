@@ -367,8 +367,7 @@ void PeerNode::OnFinished(Download& download) {
   BookChanged();
   {
     MutexLock lock(mu_);
-    auto it = active_by_root_.find(root);
-    if (it != active_by_root_.end() && it->second == download.id()) active_by_root_.erase(it);
+    records_.EndActive(root, download.id());
   }
   cv_.SignalAll();
   // Everything the download holds (sessions, sockets, verifier threads, the
@@ -395,20 +394,7 @@ void PeerNode::RetryForSpace() {
 void PeerNode::OnProgress(const v1::DownloadProgress& progress, const DownloadCounters& counters) {
   {
     MutexLock lock(mu_);
-    const uint64_t id = progress.download_id();
-    DownloadSnapshot& snapshot = snapshots_[id];
-    const bool was_terminal = IsTerminalDownloadState(snapshot.progress.state());
-    snapshot.progress = progress;
-    ++snapshot.version;
-    download_counters_[id] = counters;
-    if (!was_terminal && IsTerminalDownloadState(progress.state())) {
-      finished_ids_.push_back(id);
-      while (finished_ids_.size() > options_.download_history) {
-        snapshots_.erase(finished_ids_.front());
-        download_counters_.erase(finished_ids_.front());
-        finished_ids_.pop_front();
-      }
-    }
+    records_.Update(progress, counters);
   }
   cv_.SignalAll();
 }
@@ -604,16 +590,9 @@ v1::PeerStatus PeerNode::GetStatus() {
   uint32_t shared = 0;
   for (const HeldFile& row : *held_) shared += row.complete ? 1 : 0;
   status.set_shared_files(shared);
-  uint32_t active = 0;
-  uint64_t rate = 0;
-  for (const auto& [id, snapshot] : snapshots_) {
-    if (!IsTerminalDownloadState(snapshot.progress.state())) {
-      ++active;
-      rate += snapshot.progress.rate_bytes_per_s();
-    }
-  }
-  status.set_active_downloads(active);
-  status.set_download_rate_bytes_per_s(rate);
+  const DownloadRecords::Activity activity = records_.CurrentActivity();
+  status.set_active_downloads(activity.active);
+  status.set_download_rate_bytes_per_s(activity.rate_bytes_per_s);
   status.set_downloaded_bytes(downloaded_bytes_);
   status.set_uploaded_bytes(seeder_counters_.bytes_served);
   status.set_chunks_served(seeder_counters_.chunks_served);
@@ -696,19 +675,12 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
   uint64_t id;
   {
     MutexLock lock(mu_);
-    if (auto it = active_by_root_.find(root); it != active_by_root_.end()) return it->second;
+    if (std::optional<uint64_t> active = records_.ActiveFor(root)) return *active;
     if (const HeldFile* held = FindHeld(*held_, root); held != nullptr && held->complete) {
       return absl::AlreadyExistsError(
           absl::StrCat("this node already has '", held->manifest->name, "'"));
     }
-    id = next_download_id_++;
-    active_by_root_[root] = id;
-    DownloadSnapshot& snapshot = snapshots_[id];
-    snapshot.progress.set_download_id(id);
-    snapshot.progress.set_root_hash(DigestToBytes(root));
-    snapshot.progress.set_name(request.name());
-    snapshot.progress.set_state(v1::DOWNLOAD_STATE_STARTING);
-    snapshot.version = 1;
+    id = records_.Begin(root, request.name());
   }
   DownloadOptions options;
   options.id = id;
@@ -744,27 +716,28 @@ absl::StatusOr<DownloadSnapshot> PeerNode::AwaitDownloadChange(uint64_t download
                                                                uint64_t after_version,
                                                                absl::Time deadline) {
   MutexLock lock(mu_);
-  auto it = snapshots_.find(download_id);
-  if (it == snapshots_.end()) {
+  if (records_.Find(download_id) == nullptr) {
     return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
   }
   cv_.WaitUntil(mu_, deadline, [&] {
     mu_.AssertHeld();
-    auto found = snapshots_.find(download_id);
-    return found == snapshots_.end() || found->second.version > after_version || stopping_.load();
+    const DownloadSnapshot* found = records_.Find(download_id);
+    return found == nullptr || found->version > after_version || stopping_.load();
   });
-  it = snapshots_.find(download_id);
-  if (it == snapshots_.end()) {
+  const DownloadSnapshot* snapshot = records_.Find(download_id);
+  if (snapshot == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("download ", download_id, " left the history of finished downloads"));
   }
-  return it->second;
+  return *snapshot;
 }
 
 v1::ListDownloadsResponse PeerNode::ListDownloads() {
   v1::ListDownloadsResponse response;
   MutexLock lock(mu_);
-  for (const auto& [id, snapshot] : snapshots_) *response.add_downloads() = snapshot.progress;
+  for (const auto& [id, snapshot] : records_.snapshots()) {
+    *response.add_downloads() = snapshot.progress;
+  }
   return response;
 }
 
@@ -772,11 +745,11 @@ absl::Status PeerNode::CancelDownload(uint64_t download_id) {
   Sha256Digest root{};
   {
     MutexLock lock(mu_);
-    auto snapshot = snapshots_.find(download_id);
-    if (snapshot == snapshots_.end()) {
+    const DownloadSnapshot* snapshot = records_.Find(download_id);
+    if (snapshot == nullptr) {
       return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
     }
-    DigestFromBytes(snapshot->second.progress.root_hash(), root);
+    DigestFromBytes(snapshot->progress.root_hash(), root);
   }
   Post([this, download_id, root] {
     auto it = downloads_.find(download_id);
@@ -951,9 +924,9 @@ absl::Status PeerNode::Disconnect() {
 
 absl::StatusOr<DownloadCounters> PeerNode::GetDownloadCounters(uint64_t download_id) {
   MutexLock lock(mu_);
-  auto it = download_counters_.find(download_id);
-  if (it == download_counters_.end()) return absl::NotFoundError("no such download");
-  return it->second;
+  const DownloadCounters* counters = records_.Counters(download_id);
+  if (counters == nullptr) return absl::NotFoundError("no such download");
+  return *counters;
 }
 
 absl::StatusOr<PeerNode::LoopSizes> PeerNode::GetLoopSizes(absl::Duration timeout) {

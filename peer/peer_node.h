@@ -67,6 +67,7 @@
 #include "peer/content/manifest_cache.h"
 #include "peer/download/chunk_scheduler.h"
 #include "peer/download/download.h"
+#include "peer/download_records.h"
 #include "peer/file_book.h"
 #include "peer/peer_config.h"
 #include "peer/peer_control.h"
@@ -276,12 +277,9 @@ class PeerNode final : public PeerControl, private DownloadHost {
   // The book as last published by the loop (rows in root order).
   std::shared_ptr<const std::vector<HeldFile>> held_ ABSL_GUARDED_BY(mu_) =
       std::make_shared<const std::vector<HeldFile>>();
-  std::map<uint64_t, DownloadSnapshot> snapshots_ ABSL_GUARDED_BY(mu_);
-  std::map<uint64_t, DownloadCounters> download_counters_ ABSL_GUARDED_BY(mu_);
-  // Finished downloads still in snapshots_, oldest first (at most
-  // options_.download_history).
-  std::deque<uint64_t> finished_ids_ ABSL_GUARDED_BY(mu_);
-  std::map<Sha256Digest, uint64_t> active_by_root_ ABSL_GUARDED_BY(mu_);
+  // Snapshots and counters of downloads in progress and of the last
+  // options_.download_history finished ones.
+  DownloadRecords records_ ABSL_GUARDED_BY(mu_){options_.download_history};
   std::deque<Lookup> lookups_ ABSL_GUARDED_BY(mu_);
   SeederCounters seeder_counters_ ABSL_GUARDED_BY(mu_);
   bool announce_dirty_ ABSL_GUARDED_BY(mu_) = true;
@@ -294,7 +292,6 @@ class PeerNode final : public PeerControl, private DownloadHost {
   bool tracker_reachable_ ABSL_GUARDED_BY(mu_) = false;
   // A tracker accepted an announce from this node (so Stop says Leave).
   bool joined_ ABSL_GUARDED_BY(mu_) = false;
-  uint64_t next_download_id_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t downloaded_bytes_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::atomic<bool> stopping_{false};
