@@ -1,6 +1,7 @@
 #include "peer/transfer/serving_budget.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace pytorrent::peer {
 
@@ -25,15 +26,40 @@ int64_t ServingBudget::ShareOf(RequesterId requester) const {
   return ShareOf(it == requesters_.end() ? nullptr : &it->second);
 }
 
+int64_t ServingBudget::EarnedShareOf(const Requester* requester) const {
+  const int64_t drained = requester == nullptr ? 0 : std::max<int64_t>(0, requester->drained_bytes);
+  return std::min(options_.max_share_bytes, options_.initial_share_bytes + drained);
+}
+
 int64_t ServingBudget::ShareOf(const Requester* requester) const {
-  const int64_t drained = requester == nullptr ? 0 : requester->drained_bytes;
-  int64_t share = std::min(options_.max_share_bytes,
-                           options_.initial_share_bytes + std::max<int64_t>(0, drained));
+  const int64_t earned = EarnedShareOf(requester);
+  if (earned <= options_.initial_share_bytes) return earned;
   // Count this requester among the holders even if it holds nothing yet.
-  const int64_t holders = holders_ + ((requester == nullptr || requester->held_bytes == 0) ? 1 : 0);
-  const int64_t equal_split = options_.total_bytes / std::max<int64_t>(1, holders);
-  share = std::min(share, std::max(options_.initial_share_bytes, equal_split));
-  return share;
+  const bool holding = requester != nullptr && requester->held_bytes > 0;
+  const int64_t holders = holders_ + (holding ? 0 : 1);
+  // The fair level is at least an equal split: no sort needed below it.
+  if (earned <= options_.total_bytes / std::max<int64_t>(1, holders)) return earned;
+  std::vector<int64_t> earned_shares;
+  earned_shares.reserve(static_cast<size_t>(holders));
+  for (const auto& [id, r] : requesters_) {
+    if (r.held_bytes > 0) earned_shares.push_back(EarnedShareOf(&r));
+  }
+  if (!holding) earned_shares.push_back(earned);
+  return std::min(earned, std::max(options_.initial_share_bytes,
+                                   FairLevel(std::move(earned_shares), options_.total_bytes)));
+}
+
+int64_t ServingBudget::FairLevel(std::vector<int64_t> earned_shares, int64_t total_bytes) {
+  std::sort(earned_shares.begin(), earned_shares.end());
+  int64_t left = total_bytes;
+  for (size_t i = 0; i < earned_shares.size(); ++i) {
+    const int64_t sharing = static_cast<int64_t>(earned_shares.size() - i);
+    // Everyone from here on earned at least earned_shares[i]: if that much
+    // each does not fit, they split what is left equally.
+    if (earned_shares[i] > left / sharing) return left / sharing;
+    left -= earned_shares[i];
+  }
+  return std::numeric_limits<int64_t>::max();  // every earned share fits
 }
 
 BudgetVerdict ServingBudget::TryCharge(RequesterId requester, int64_t bytes, absl::Time now) {

@@ -2,20 +2,25 @@
 #define PYTORRENT_PEER_TRANSFER_SERVING_BUDGET_H_
 
 // `ServingBudget` bounds the memory the seeder spends on chunk replies: the
-// bytes read for a requester and not yet drained by it (in the reader, or
-// handed to ZeroMQ and not yet written to its connection). A requester that
-// never reads pins what it was given, so without a bound a few of them
-// exhaust the node's memory.
+// bytes read for a requester and not yet drained by it (in the reader,
+// queued in ZeroMQ, or in the kernel's send queue of its connection until
+// its peer acknowledges them). A requester that never reads pins what it was
+// given, so without a bound a few of them exhaust the node's memory.
 //
 // Rules, checked for every chunk before it is read:
 //   - all requesters together hold at most `total_bytes`; a requester
 //     already holding its initial share may only charge while the others
 //     leave `reserve_bytes` of the total free (room kept for newcomers);
-//   - each requester holds at most its share: it starts at
-//     `initial_share_bytes` and grows by what the requester has drained (a
-//     peer earns room by reading), up to `max_share_bytes`, and never above
-//     an equal split of the total among the requesters holding bytes (but
-//     always at least the initial share);
+//   - each requester holds at most its share. It earns it by reading: the
+//     earned share starts at `initial_share_bytes` and grows by what the
+//     requester has drained, up to `max_share_bytes`. Requesters holding
+//     bytes split the total max-min fairly by earned share: each gets its
+//     earned share up to a common level, the level at which those shares
+//     fill the total (those that earned less keep what they earned; the rest
+//     is split equally among those that earned more). So requesters that
+//     never read, holding their initial share, shrink the room of a reader
+//     only by that share; two readers split equally. Never below the
+//     initial share;
 //   - a requester holding bytes that has drained nothing for
 //     `stall_timeout` is stalled: TakeStalled reports it once, and the
 //     seeder drops its connection, which frees what it pinned.
@@ -102,6 +107,10 @@ class ServingBudget {
     bool stall_reported = false;
   };
   int64_t ShareOf(const Requester* requester) const;
+  int64_t EarnedShareOf(const Requester* requester) const;
+  // The max-min fair level of `total_bytes` among `earned_shares`: the
+  // largest L with sum(min(share, L)) <= total_bytes (int64 max if all fit).
+  static int64_t FairLevel(std::vector<int64_t> earned_shares, int64_t total_bytes);
 
   ServingBudgetOptions options_;
   std::map<RequesterId, Requester> requesters_;

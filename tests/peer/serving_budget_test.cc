@@ -121,19 +121,107 @@ TEST(ServingBudgetTest, HoardersBeyondTheirInitialShareLeaveTheReserveToNewcomer
   EXPECT_EQ(ChargeUntilRefused(no_reserve, kBob, kStart), 0);
 }
 
-TEST(ServingBudgetTest, ShareNeverExceedsAnEqualSplitOfTheTotal) {
-  ServingBudgetOptions options = SmallBudget();
+// Drains `chunks` chunks through `who`, one at a time.
+void Drain(ServingBudget& budget, RequesterId who, int chunks, absl::Time now) {
+  for (int i = 0; i < chunks; ++i) {
+    ASSERT_EQ(budget.TryCharge(who, kChunk, now), BudgetVerdict::kGranted) << i;
+    budget.Release(who, kChunk, /*drained=*/true, now);
+  }
+}
+
+TEST(ServingBudgetTest, TwoReadersSplitTheTotalEqually) {
+  ServingBudgetOptions options = SmallBudget();  // max share 8 chunks
   options.total_bytes = 8 * kChunk;
   ServingBudget budget(options);
-  absl::Time now = kStart;
-  for (int i = 0; i < 20; ++i) {  // Alice earns the maximum share
-    ASSERT_EQ(budget.TryCharge(kAlice, kChunk, now), BudgetVerdict::kGranted);
-    budget.Release(kAlice, kChunk, /*drained=*/true, now);
-  }
-  ASSERT_EQ(budget.TryCharge(kBob, kChunk, now), BudgetVerdict::kGranted);
-  // Two holders: Alice may hold half of the total, not all of it.
+  Drain(budget, kAlice, 20, kStart);  // both earn the maximum share
+  Drain(budget, kBob, 20, kStart);
+  ASSERT_EQ(budget.TryCharge(kBob, kChunk, kStart), BudgetVerdict::kGranted);
+  // Two holders that earned 8 chunks each in a total of 8: 4 each.
   EXPECT_EQ(budget.ShareOf(kAlice), 4 * kChunk);
-  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, now), 4);
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, kStart), 4);
+  EXPECT_EQ(ChargeUntilRefused(budget, kBob, kStart), 3);
+  EXPECT_EQ(budget.HeldBy(kAlice), budget.HeldBy(kBob));
+  EXPECT_EQ(budget.held_bytes(), 8 * kChunk);
+}
+
+TEST(ServingBudgetTest, AReaderIsNotHeldToAnEqualSplitWithRequestersThatNeverRead) {
+  // 12 requesters hold their initial share (2 chunks) and never drain; the
+  // old rule split the total (64 chunks) equally among all 13 holders: 4
+  // chunks each. A reader that earned 8 gets all of it: the others only
+  // take the 24 chunks they can hold.
+  ServingBudgetOptions options = SmallBudget();
+  options.total_bytes = 64 * kChunk;
+  ServingBudget budget(options);
+  Drain(budget, kAlice, 20, kStart);
+  for (uint64_t idle = 100; idle < 112; ++idle) {
+    ASSERT_EQ(ChargeUntilRefused(budget, RequesterId{idle}, kStart), 2);
+  }
+  EXPECT_EQ(budget.ShareOf(kAlice), 8 * kChunk);
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, kStart), 8);
+  EXPECT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kOverShare);
+}
+
+TEST(ServingBudgetTest, ReadersSplitWhatRequestersThatNeverReadLeave) {
+  // 10 idle requesters hold 2 chunks each of a total of 32: two readers that
+  // earned 8 chunks each split the 12 left, 6 each.
+  ServingBudgetOptions options = SmallBudget();
+  options.total_bytes = 32 * kChunk;
+  ServingBudget budget(options);
+  Drain(budget, kAlice, 20, kStart);
+  Drain(budget, kBob, 20, kStart);
+  for (uint64_t idle = 100; idle < 110; ++idle) {
+    ASSERT_EQ(ChargeUntilRefused(budget, RequesterId{idle}, kStart), 2);
+  }
+  ASSERT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kGranted);
+  ASSERT_EQ(budget.TryCharge(kBob, kChunk, kStart), BudgetVerdict::kGranted);
+  EXPECT_EQ(budget.ShareOf(kAlice), 6 * kChunk);
+  EXPECT_EQ(budget.ShareOf(kBob), 6 * kChunk);
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, kStart), 5);
+  EXPECT_EQ(ChargeUntilRefused(budget, kBob, kStart), 5);
+  EXPECT_EQ(budget.held_bytes(), 32 * kChunk);
+}
+
+TEST(ServingBudgetTest, AReaderNextToIdleRequestersStillLeavesTheReserveToANewcomer) {
+  ServingBudgetOptions options = SmallBudget();  // initial share 2 chunks
+  options.total_bytes = 20 * kChunk;
+  options.reserve_bytes = 4 * kChunk;
+  ServingBudget budget(options);
+  Drain(budget, kAlice, 20, kStart);
+  for (uint64_t idle = 100; idle < 106; ++idle) {
+    ASSERT_EQ(ChargeUntilRefused(budget, RequesterId{idle}, kStart), 2);
+  }
+  // Alice's share is her earned 8 chunks (the idle ones take 12 of 20), but
+  // beyond her initial share she fills at most total - reserve = 16.
+  EXPECT_EQ(budget.ShareOf(kAlice), 8 * kChunk);
+  EXPECT_EQ(ChargeUntilRefused(budget, kAlice, kStart), 4);
+  EXPECT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kOverTotal);
+  EXPECT_EQ(ChargeUntilRefused(budget, kBob, kStart), 2);  // from the reserve
+  EXPECT_EQ(budget.held_bytes(), 18 * kChunk);
+}
+
+TEST(ServingBudgetTest, TheTotalIsNeverExceeded) {
+  // Requesters that read at different paces and some that never read,
+  // charging and draining in a fixed pseudo-random order.
+  ServingBudgetOptions options = ServingBudgetFor(8);  // 32 chunks
+  ServingBudget budget(options);
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  absl::Time now = kStart;
+  for (int step = 0; step < 20000; ++step) {
+    const RequesterId who{1 + next() % 40};
+    const bool reader = static_cast<uint64_t>(who) % 4 != 0;
+    if (reader && next() % 2 == 0) {
+      budget.Release(who, kChunk, /*drained=*/true, now);
+    } else {
+      budget.TryCharge(who, kChunk, now);
+    }
+    ASSERT_LE(budget.held_bytes(), options.total_bytes) << step;
+    now += absl::Milliseconds(1);
+  }
+  EXPECT_GT(budget.peak_held_bytes(), options.total_bytes - 2 * kChunk);
 }
 
 TEST(ServingBudgetTest, ARequesterThatDrainsNothingIsReportedStalledOnce) {
