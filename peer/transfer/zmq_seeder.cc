@@ -1,7 +1,9 @@
 #include "peer/transfer/zmq_seeder.h"
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -32,6 +34,9 @@ constexpr size_t kReadBatch = 8;
 
 // How often idle requesters are forgotten.
 constexpr absl::Duration kForgetSweep = absl::Seconds(1);
+// How often every connection's send queue is read for acknowledged bytes
+// (a requester's is also read whenever it sends a request).
+constexpr absl::Duration kAckSweep = absl::Milliseconds(50);
 
 int ToMillis(absl::Duration d) { return static_cast<int>(absl::ToInt64Milliseconds(d)); }
 
@@ -304,7 +309,7 @@ void ZmqSeeder::Handle(const std::string& identity, zmq::message_t* frames, size
         SendReject(identity, v1::REJECT_REASON_MALFORMED, "root_hash must be 32 bytes");
         return;
       }
-      NoteRequester(identity, frames[0]);
+      SettleAcks(NoteRequester(identity, frames[0]), /*verify_peer=*/false, now);
       auto queued = queued_per_peer_.find(identity);
       if ((queued != queued_per_peer_.end() && queued->second >= options_.max_queued_per_peer) ||
           reads_in_flight_ >= kMaxReadsInFlight) {
@@ -359,7 +364,7 @@ void ZmqSeeder::ServeChunk(const std::string& identity, const Sha256Digest& root
   read.chunk = chunk;
   read.offset = file->manifest->ChunkOffset(chunk);
   read.length = length;
-  read.requester = requesters_[identity].id;
+  read.requester = RequesterFor(identity).id;
   read.fd = catalog_.OpenForRead(*file);
   if (read.fd == nullptr) {
     budget_.Release(read.requester, read.length, /*drained=*/false, now_);
@@ -453,17 +458,32 @@ void ZmqSeeder::DropQueued(const std::string& identity) {
     it = it->identity == identity ? queue_.erase(it) : it + 1;
   }
   queued_per_peer_.erase(identity);
-  requesters_.erase(identity);
+  if (auto it = requesters_.find(identity); it != requesters_.end()) {
+    // Its connection is gone or going: the kernel frees its send queue.
+    budget_.Release(it->second.id, it->second.unacked_bytes, /*drained=*/false, now_);
+    identities_.erase(it->second.id);
+    requesters_.erase(it);
+  }
   for (auto& [root, subs] : subscribers_) subs.erase(identity);
+}
+
+ZmqSeeder::Requester& ZmqSeeder::RequesterFor(const std::string& identity) {
+  auto [it, inserted] = requesters_.try_emplace(identity);
+  if (inserted) {
+    it->second.id = RequesterId{next_requester_id_++};
+    identities_[it->second.id] = identity;
+  }
+  return it->second;
 }
 
 ZmqSeeder::Requester& ZmqSeeder::NoteRequester(const std::string& identity,
                                                zmq::message_t& header) {
-  auto [it, inserted] = requesters_.try_emplace(identity);
-  Requester& requester = it->second;
-  if (inserted) requester.id = RequesterId{next_requester_id_++};
+  Requester& requester = RequesterFor(identity);
   const int fd = header.get(ZMQ_SRCFD);
   if (fd >= 0 && fd != requester.fd) {
+    // A new connection: what the old one had unacknowledged left with it.
+    budget_.Release(requester.id, requester.unacked_bytes, /*drained=*/false, now_);
+    requester.unacked_bytes = 0;
     requester.fd = fd;
     requester.peer_address = PeerAddressOf(fd);
   }
@@ -472,9 +492,8 @@ ZmqSeeder::Requester& ZmqSeeder::NoteRequester(const std::string& identity,
 
 bool ZmqSeeder::ChargeChunk(const std::string& identity, const std::string& root_bytes,
                             uint32_t chunk, uint32_t length) {
-  auto [it, inserted] = requesters_.try_emplace(identity);
-  if (inserted) it->second.id = RequesterId{next_requester_id_++};
-  const BudgetVerdict verdict = budget_.TryCharge(it->second.id, length, now_);
+  const Requester& requester = RequesterFor(identity);
+  const BudgetVerdict verdict = budget_.TryCharge(requester.id, length, now_);
   counters_.budget_held_bytes = static_cast<uint64_t>(budget_.held_bytes());
   counters_.budget_peak_bytes = static_cast<uint64_t>(budget_.peak_held_bytes());
   if (verdict == BudgetVerdict::kGranted) return true;
@@ -483,9 +502,8 @@ bool ZmqSeeder::ChargeChunk(const std::string& identity, const std::string& root
     PT_LOG_WARN(
         "serving budget: refused a chunk to requester {} ({}): it holds {} of its {} bytes, all "
         "requesters {} of {} ({} more refusals since the last line)",
-        static_cast<uint64_t>(it->second.id), it->second.peer_address,
-        budget_.HeldBy(it->second.id), budget_.ShareOf(it->second.id), budget_.held_bytes(),
-        budget_.options().total_bytes, quiet);
+        static_cast<uint64_t>(requester.id), requester.peer_address, budget_.HeldBy(requester.id),
+        budget_.ShareOf(requester.id), budget_.held_bytes(), budget_.options().total_bytes, quiet);
   }
   SendReject(identity, v1::REJECT_REASON_NO_CREDIT,
              verdict == BudgetVerdict::kOverShare
@@ -496,46 +514,77 @@ bool ZmqSeeder::ChargeChunk(const std::string& identity, const std::string& root
 }
 
 void ZmqSeeder::ApplyDrained(absl::Time now) {
-  for (const auto& [requester, bytes] : drained_->Take()) {
-    budget_.Release(requester, bytes, /*drained=*/true, now);
+  for (const auto& [id, bytes] : drained_->Take()) {
+    auto identity = identities_.find(id);
+    Requester* requester =
+        identity == identities_.end() ? nullptr : &requesters_.at(identity->second);
+    if (requester != nullptr && !requester->peer_address.empty()) {
+      requester->unacked_bytes += bytes;
+    } else {
+      budget_.Release(id, bytes, /*drained=*/true, now);
+    }
   }
   counters_.budget_held_bytes = static_cast<uint64_t>(budget_.held_bytes());
 }
 
+void ZmqSeeder::SettleAcks(Requester& requester, bool verify_peer, absl::Time now) {
+  if (requester.unacked_bytes == 0) return;
+  // Bytes in the send queue: sent and unacknowledged, or not sent yet
+  // (ZeroMQ's headers and the start of the next chunk among them, so the
+  // chunk bytes still there are at most this).
+  int queued = 0;
+  const bool same_connection =
+      ::ioctl(requester.fd, SIOCOUTQ, &queued) == 0 &&
+      (!verify_peer || PeerAddressOf(requester.fd) == requester.peer_address);
+  const int64_t still_queued =
+      same_connection ? std::min<int64_t>(requester.unacked_bytes, std::max(0, queued)) : 0;
+  const int64_t left = requester.unacked_bytes - still_queued;
+  if (left == 0) return;
+  requester.unacked_bytes = still_queued;
+  budget_.Release(requester.id, left, /*drained=*/same_connection, now);
+}
+
 void ZmqSeeder::SettleBudget(absl::Time now) {
   ApplyDrained(now);
+  if (now - last_ack_sweep_ >= kAckSweep) {
+    last_ack_sweep_ = now;
+    for (auto& [identity, requester] : requesters_) SettleAcks(requester, true, now);
+  }
   for (RequesterId stalled : budget_.TakeStalled(now)) DropStalled(stalled);
   if (now - last_forget_sweep_ >= kForgetSweep) {
     last_forget_sweep_ = now;
     for (auto it = requesters_.begin(); it != requesters_.end();) {
-      it = budget_.Tracks(it->second.id) ? std::next(it) : requesters_.erase(it);
+      if (budget_.Tracks(it->second.id)) {
+        ++it;
+        continue;
+      }
+      identities_.erase(it->second.id);
+      it = requesters_.erase(it);
     }
   }
   counters_.budget_held_bytes = static_cast<uint64_t>(budget_.held_bytes());
 }
 
 void ZmqSeeder::DropStalled(RequesterId id) {
-  for (auto it = requesters_.begin(); it != requesters_.end(); ++it) {
-    if (it->second.id != id) continue;
-    const Requester requester = it->second;
-    const std::string identity = it->first;
-    // The socket is ZeroMQ's: shutting it down (never closing it) makes
-    // ZeroMQ close the connection and free what was queued for it. Only
-    // if it still belongs to the same peer (the number may have been reused).
-    const bool same_peer =
-        !requester.peer_address.empty() && PeerAddressOf(requester.fd) == requester.peer_address;
-    if (same_peer) ::shutdown(requester.fd, SHUT_RDWR);
-    ++counters_.requesters_dropped;
-    if (uint64_t quiet = 0; drop_log_.Allow(now_, quiet)) {
-      PT_LOG_WARN(
-          "serving budget: dropped requester {} ({}): it drained nothing for {} and pinned {} "
-          "bytes ({} more drops since the last line)",
-          static_cast<uint64_t>(id), requester.peer_address,
-          absl::FormatDuration(budget_.options().stall_timeout), budget_.HeldBy(id), quiet);
-    }
-    DropQueued(identity);
-    return;
+  auto known = identities_.find(id);
+  if (known == identities_.end()) return;
+  const std::string identity = known->second;
+  const Requester requester = requesters_.at(identity);
+  // The socket is ZeroMQ's: shutting it down (never closing it) makes
+  // ZeroMQ close the connection and free what was queued for it. Only
+  // if it still belongs to the same peer (the number may have been reused).
+  const bool same_peer =
+      !requester.peer_address.empty() && PeerAddressOf(requester.fd) == requester.peer_address;
+  if (same_peer) ::shutdown(requester.fd, SHUT_RDWR);
+  ++counters_.requesters_dropped;
+  if (uint64_t quiet = 0; drop_log_.Allow(now_, quiet)) {
+    PT_LOG_WARN(
+        "serving budget: dropped requester {} ({}): it drained nothing for {} and pinned {} "
+        "bytes ({} more drops since the last line)",
+        static_cast<uint64_t>(id), requester.peer_address,
+        absl::FormatDuration(budget_.options().stall_timeout), budget_.HeldBy(id), quiet);
   }
+  DropQueued(identity);
 }
 
 void ZmqSeeder::Tick(absl::Time now) {

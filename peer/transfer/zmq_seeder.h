@@ -20,8 +20,12 @@
 // (or kMaxReadsInFlight for everyone) get NO_CREDIT.
 //
 // Memory: every chunk is charged to a ServingBudget (serving_budget.h)
-// before it is read, and released when ZeroMQ frees it (it was written to
-// the requester's connection) or when it is dropped unsent. A chunk over the
+// before it is read, and released once the requester's peer has it: ZeroMQ
+// freed it (written to the connection) and the connection's kernel send
+// queue (SIOCOUTQ, read when the requester sends a request and every 50 ms)
+// no longer holds that many bytes; or when it is dropped unsent. Counting
+// the send queue matters: a kernel takes megabytes for a peer that never
+// reads, which it would otherwise earn as a larger share. A chunk over the
 // requester's share or over the total gets NO_CREDIT (counted, one log line
 // per burst). A requester that holds bytes and drains nothing for the stall
 // timeout has its connection shut down, which frees what it pinned. Replies
@@ -131,11 +135,17 @@ class ZmqSeeder {
  private:
   // What the seeder knows of a requester's connection: the socket ZeroMQ
   // received its requests on (ZMQ_SRCFD) and that socket's peer address,
-  // checked again before a stalled requester's connection is shut down.
+  // checked again before a stalled requester's connection is shut down or
+  // its send queue is read.
   struct Requester {
     RequesterId id{};
     int fd = -1;
     std::string peer_address;
+    // Chunk bytes ZeroMQ has written to this connection that its peer has
+    // not acknowledged yet: they sit in the kernel's send queue and stay
+    // charged to the budget (a peer that never reads would otherwise pin
+    // a send buffer's worth, megabytes, beyond its share).
+    int64_t unacked_bytes = 0;
   };
   class DrainInbox;
   struct Queued {
@@ -169,9 +179,19 @@ class ZmqSeeder {
   // Charges a chunk to the budget; false (NO_CREDIT sent) if refused.
   bool ChargeChunk(const std::string& identity, const std::string& root_bytes, uint32_t chunk,
                    uint32_t length);
-  // Applies the chunk bytes ZeroMQ has freed since the last call.
+  // The requester behind `identity`, created (with a new id) if unknown.
+  Requester& RequesterFor(const std::string& identity);
+  // Applies the chunk bytes ZeroMQ has freed since the last call: written to
+  // the connection, they stay charged until acknowledged (SettleAcks); on a
+  // connection whose send queue cannot be read (ipc://) they are drained.
   void ApplyDrained(absl::Time now);
-  // ApplyDrained, then shuts down stalled requesters.
+  // Releases, as drained, the unacknowledged bytes that have left
+  // `requester`'s send queue; all of them (not drained) if its socket is no
+  // longer the connection to its peer. `verify_peer` checks that first
+  // (not needed right after a request arrived on that socket).
+  void SettleAcks(Requester& requester, bool verify_peer, absl::Time now);
+  // ApplyDrained and SettleAcks for everyone, then shuts down stalled
+  // requesters.
   void SettleBudget(absl::Time now);
   void DropStalled(RequesterId id);
   void SendHeader(const std::string& identity, const v1::PeerMessage& message);
@@ -207,8 +227,11 @@ class ZmqSeeder {
   ServingBudget budget_;
   std::shared_ptr<DrainInbox> drained_;
   std::map<std::string, Requester> requesters_;
+  // The identity of each requester in requesters_.
+  std::map<RequesterId, std::string> identities_;
   uint64_t next_requester_id_ = 1;
   absl::Time last_forget_sweep_ = absl::InfinitePast();
+  absl::Time last_ack_sweep_ = absl::InfinitePast();
   LogRateLimiter throttle_log_{absl::Seconds(10)};
   LogRateLimiter drop_log_{absl::Seconds(10)};
 };
