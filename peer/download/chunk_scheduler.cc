@@ -15,6 +15,7 @@ ChunkScheduler::ChunkScheduler(uint32_t chunk_count, SchedulerOptions options,
       rng_(tie_break_seed),
       have_(chunk_count, false),
       inflight_(chunk_count, 0),
+      first_sent_(chunk_count, absl::InfinitePast()),
       availability_(chunk_count, 0),
       pool_hist_(1, 0) {
   options_.initial_window = std::max(1, options_.initial_window);
@@ -103,7 +104,7 @@ void ChunkScheduler::SetPeerHas(PeerHandle peer, ChunkIndex chunk) {
 
 void ChunkScheduler::AddRequest(PeerState& peer, uint32_t c, absl::Time now) {
   if (InPool(c)) PoolRemove(c);
-  ++inflight_[c];
+  if (inflight_[c]++ == 0) first_sent_[c] = now;
   peer.outstanding.emplace_back(c, now);
 }
 
@@ -115,6 +116,15 @@ bool ChunkScheduler::DropRequest(PeerState& peer, uint32_t c) {
   if (inflight_[c] > 0) {
     --inflight_[c];
     if (InPool(c)) PoolAdd(c);
+  }
+  if (inflight_[c] > 0) {
+    // Another request for it remains (endgame): its age is what counts now.
+    first_sent_[c] = absl::InfiniteFuture();
+    for (const auto& [id, other] : peers_) {
+      for (const auto& [chunk, at] : other.outstanding) {
+        if (chunk == c) first_sent_[c] = std::min(first_sent_[c], at);
+      }
+    }
   }
   return true;
 }
@@ -157,14 +167,21 @@ int ChunkScheduler::PickNormal(const PeerState& peer) {
   return best;
 }
 
-int ChunkScheduler::PickEndgame(const PeerState& peer) {
+int ChunkScheduler::PickEndgame(const PeerState& peer, absl::Time now) {
   if (pool_size_ != 0 || chunk_count_ == 0) return -1;
+  // Requests sent at or before `overdue_before` are late enough to duplicate.
+  absl::Time overdue_before = now;
+  if (options_.endgame_overdue > 0) {
+    if (!delivered_any_) return -1;  // nothing can be called late yet
+    overdue_before = now - typical_delivery_ * options_.endgame_overdue;
+  }
   uint32_t start = static_cast<uint32_t>(rng_() % chunk_count_);
   int best = -1;
   int best_inflight = INT32_MAX;
   for (uint32_t i = 0; i < chunk_count_; ++i) {
     uint32_t c = (start + i) % chunk_count_;
     if (have_[c] || !peer.has[c] || inflight_[c] >= options_.endgame_max_requests) continue;
+    if (inflight_[c] > 0 && first_sent_[c] > overdue_before) continue;
     bool mine = std::any_of(peer.outstanding.begin(), peer.outstanding.end(),
                             [c](const auto& entry) { return entry.first == c; });
     if (mine) continue;
@@ -182,7 +199,7 @@ std::vector<ChunkIndex> ChunkScheduler::NextRequests(PeerHandle peer, absl::Time
   if (state == nullptr || state->banned) return out;
   while (static_cast<int>(state->outstanding.size()) < state->window) {
     int c = PickNormal(*state);
-    if (c < 0) c = PickEndgame(*state);
+    if (c < 0) c = PickEndgame(*state, now);
     if (c < 0) break;
     AddRequest(*state, static_cast<uint32_t>(c), now);
     out.push_back(ChunkIndex{static_cast<uint32_t>(c)});
@@ -218,6 +235,11 @@ ChunkScheduler::VerifiedResult ChunkScheduler::OnChunkVerified(PeerHandle peer, 
   if (state != nullptr && requested) {
     state->consecutive_timeouts = 0;
     state->link.OnDelivered(options_.chunk_size_bytes, sent, now);
+    if (sent != absl::InfinitePast() && now >= sent) {
+      const absl::Duration took = now - sent;
+      typical_delivery_ = delivered_any_ ? typical_delivery_ * 0.875 + took * 0.125 : took;
+      delivered_any_ = true;
+    }
     state->window = std::min(WindowCap(*state, now), state->window + 1);
   }
   if (have_[c]) return result;

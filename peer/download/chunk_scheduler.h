@@ -20,10 +20,16 @@
 //     for the download's peers together (16 and 64 MiB). So a 100 ms,
 //     400 Mbit/s link gets ~40 chunks in flight, loopback keeps 8.
 //   - Endgame: once every missing chunk is requested, a peer with spare
-//     window duplicates requests already in flight elsewhere (at most
-//     `endgame_max_requests` holders per chunk; the start of the scan is
-//     chosen with the seeded generator so duplicates spread). When a chunk
-//     arrives, the other holders' requests are returned for Cancel.
+//     window duplicates requests already in flight elsewhere that are
+//     overdue: older than `endgame_overdue` times the typical time from
+//     request to verified chunk (a moving average over this download's
+//     deliveries), so stragglers are rescued but on-time chunks are not
+//     fetched twice (with many peers and a small file every chunk is in
+//     flight from the start, and duplicating them all wasted up to a third
+//     of the traffic). At most `endgame_max_requests` holders per chunk;
+//     the start of the scan is chosen with the seeded generator so
+//     duplicates spread. When a chunk arrives, the other holders' requests
+//     are returned for Cancel.
 //   - Timeouts: a request older than `request_timeout` returns its chunk to
 //     the pool; `max_consecutive_timeouts` in a row mark the peer stalled.
 //   - Strikes: each chunk failing its SHA-256 is a strike; at `max_strikes`
@@ -63,6 +69,9 @@ struct SchedulerOptions {
   int max_strikes = 3;
   // Requests for one chunk in flight at once during endgame (>= 1).
   int endgame_max_requests = 2;
+  // A request is duplicated in endgame once it is older than this many
+  // times the typical delivery time (0: at once, the classic endgame).
+  double endgame_overdue = 2.0;
   // The download's chunk size: turns the far-link window's bytes into chunks.
   int64_t chunk_size_bytes = 256 * 1024;
   // Memory budget of far-link windows (beyond `max_window` chunks): bytes in
@@ -163,7 +172,7 @@ class ChunkScheduler {
   bool DropRequest(PeerState& peer, uint32_t c);
   void DropAllRequestsAndHoldings(PeerState& peer);
   int PickNormal(const PeerState& peer);
-  int PickEndgame(const PeerState& peer);
+  int PickEndgame(const PeerState& peer, absl::Time now);
   PeerState* Find(PeerHandle peer);
   const PeerState* Find(PeerHandle peer) const;
 
@@ -172,6 +181,12 @@ class ChunkScheduler {
   std::mt19937_64 rng_;
   std::vector<bool> have_;
   std::vector<uint16_t> inflight_;
+  // When the chunk's oldest request in flight was sent (valid while
+  // inflight_ > 0).
+  std::vector<absl::Time> first_sent_;
+  // Moving average of request -> verified chunk, once one arrived.
+  absl::Duration typical_delivery_ = absl::ZeroDuration();
+  bool delivered_any_ = false;
   std::vector<uint32_t> availability_;
   // pool_hist_[a]: chunks in the pool (missing, unrequested) held by a peers.
   std::vector<uint32_t> pool_hist_;

@@ -108,7 +108,9 @@ TEST(ChunkSchedulerTest, FasterPeerTakesMoreWork) {
 }
 
 TEST(ChunkSchedulerTest, EndgameDuplicatesLastChunksAndCancelsLosers) {
-  ChunkScheduler s(3, Window(2, 2), 7);
+  SchedulerOptions o = Window(2, 2);
+  o.endgame_overdue = 0;  // the classic endgame: duplicate at once
+  ChunkScheduler s(3, o, 7);
   s.AddPeer(kA);
   s.AddPeer(kB);
   s.SetPeerHasAll(kA);
@@ -132,6 +134,7 @@ TEST(ChunkSchedulerTest, EndgameDuplicatesLastChunksAndCancelsLosers) {
 TEST(ChunkSchedulerTest, EndgameRespectsDuplicateCap) {
   SchedulerOptions o = Window(4, 4);
   o.endgame_max_requests = 2;
+  o.endgame_overdue = 0;
   ChunkScheduler s(1, o, 7);
   AddHolders(s, "3");
   EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(0)));
@@ -140,6 +143,77 @@ TEST(ChunkSchedulerTest, EndgameRespectsDuplicateCap) {
   auto result = s.OnChunkVerified(kA, C(0), kT0);
   EXPECT_THAT(result.cancel, ElementsAre(kB));
   EXPECT_TRUE(s.Complete());
+}
+
+TEST(ChunkSchedulerTest, EndgameDuplicatesOnlyOverdueRequests) {
+  ChunkScheduler s(4, Window(2, 2), 7);  // endgame_overdue 2 (the default)
+  AddHolders(s, "3333");
+  EXPECT_THAT(s.NextRequests(kA, kT0), ElementsAre(C(0), C(1)));
+  EXPECT_THAT(s.NextRequests(kB, kT0), ElementsAre(C(2), C(3)));
+  ASSERT_TRUE(s.InEndgame());
+  // Nothing delivered yet: no request can be called late.
+  EXPECT_THAT(s.NextRequests(kC, kT0 + absl::Seconds(5)), IsEmpty());
+  // B delivers in 100 ms: the typical delivery time.
+  EXPECT_TRUE(s.OnChunkVerified(kB, C(2), kT0 + absl::Milliseconds(100)).needed);
+  // A's requests are 150 ms old: on time, not duplicated.
+  EXPECT_THAT(s.NextRequests(kB, kT0 + absl::Milliseconds(150)), IsEmpty());
+  EXPECT_THAT(s.NextRequests(kC, kT0 + absl::Milliseconds(150)), IsEmpty());
+  // At 250 ms (over twice the typical time) they are overdue: C takes one,
+  // B the other, and never a second copy of its own request for chunk 3.
+  std::vector<ChunkIndex> c_takes = s.NextRequests(kC, kT0 + absl::Milliseconds(250));
+  std::vector<ChunkIndex> b_takes = s.NextRequests(kB, kT0 + absl::Milliseconds(250));
+  ASSERT_EQ(c_takes.size() + b_takes.size(), 3u);
+  EXPECT_THAT(b_takes, testing::Not(testing::Contains(C(3))));
+  for (ChunkIndex c : b_takes) EXPECT_TRUE(c == C(0) || c == C(1));
+  // The first copy to arrive wins; the overdue holder is told to cancel.
+  auto result = s.OnChunkVerified(kC, c_takes[0], kT0 + absl::Milliseconds(300));
+  EXPECT_TRUE(result.needed);
+  EXPECT_FALSE(result.cancel.empty());
+}
+
+TEST(ChunkSchedulerTest, AnOnTimeSwarmFetchesEveryChunkOnce) {
+  // Twelve peers with windows of 4 and a 32-chunk file: every chunk is in
+  // flight from the start (endgame at once), and every peer delivers in
+  // 100 ms. The classic endgame asked for many chunks twice; now each once.
+  for (double overdue : {0.0, 2.0}) {
+    SchedulerOptions o = Window(4, 4);
+    o.endgame_overdue = overdue;
+    constexpr int kPeers = 12;
+    ChunkScheduler s(32, o, 7);
+    for (int p = 1; p <= kPeers; ++p) {
+      s.AddPeer(PeerHandle{static_cast<uint32_t>(p)});
+      s.SetPeerHasAll(PeerHandle{static_cast<uint32_t>(p)});
+    }
+    std::vector<std::pair<absl::Time, ChunkScheduler::Request>> flying;
+    int requests = 0;
+    absl::Time now = kT0;
+    for (int step = 0; step < 200 && !s.Complete(); ++step) {
+      for (int p = 1; p <= kPeers; ++p) {
+        const PeerHandle peer{static_cast<uint32_t>(p)};
+        for (ChunkIndex c : s.NextRequests(peer, now)) {
+          flying.push_back({now + absl::Milliseconds(100), {peer, c}});
+          ++requests;
+        }
+      }
+      now += absl::Milliseconds(10);
+      for (auto it = flying.begin(); it != flying.end();) {
+        if (it->first > now) {
+          ++it;
+          continue;
+        }
+        if (s.IsOutstanding(it->second.peer, it->second.chunk)) {
+          s.OnChunkVerified(it->second.peer, it->second.chunk, now);
+        }
+        it = flying.erase(it);
+      }
+    }
+    EXPECT_TRUE(s.Complete());
+    if (overdue == 0) {
+      EXPECT_GT(requests, 40) << "the classic endgame duplicates on-time requests";
+    } else {
+      EXPECT_EQ(requests, 32);
+    }
+  }
 }
 
 TEST(ChunkSchedulerTest, TimeoutReturnsChunkShrinksWindowAndMarksStalled) {
