@@ -97,6 +97,10 @@ TEST(FaultDiskTest, FlippedBytesInVerifiedChunksAfterACrashAreRepaired) {
   const uint64_t served = swarm.ChunksServed("seeder");
   EXPECT_GE(served, swarm.chunks() + kFlipped);
   EXPECT_LE(served, swarm.chunks() + kFlipped + kFewChunks);
+  ::testing::Test::RecordProperty("chunks", static_cast<int>(swarm.chunks()));
+  ::testing::Test::RecordProperty("chunks_resumed", static_cast<int>(report.chunks_resumed));
+  ::testing::Test::RecordProperty("chunks_repaired", static_cast<int>(report.chunks_repaired));
+  ::testing::Test::RecordProperty("chunks_served_twice", static_cast<int>(served - swarm.chunks()));
 }
 
 TEST(FaultDiskTest, SilentDamageBehindACleanStopIsRepairedAtTheWholeFileCheck) {
@@ -130,6 +134,10 @@ TEST(FaultDiskTest, SilentDamageBehindACleanStopIsRepairedAtTheWholeFileCheck) {
   const uint64_t served = swarm.ChunksServed("seeder");
   EXPECT_GE(served, swarm.chunks() + kFlipped);
   EXPECT_LE(served, swarm.chunks() + kFlipped + kFewChunks);
+  ::testing::Test::RecordProperty("chunks", static_cast<int>(swarm.chunks()));
+  ::testing::Test::RecordProperty("chunks_resumed", static_cast<int>(report.chunks_resumed));
+  ::testing::Test::RecordProperty("chunks_repaired", static_cast<int>(report.chunks_repaired));
+  ::testing::Test::RecordProperty("chunks_served_twice", static_cast<int>(served - swarm.chunks()));
 }
 
 class DamagedResumeStateTest : public ::testing::TestWithParam<const char*> {};

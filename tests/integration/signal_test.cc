@@ -44,8 +44,11 @@ TEST(SignalIntegrationTest, OneSigtermStopsADownloadThatKeepsRunning) {
   EXPECT_EQ(LastJsonLineWith((*leecher)->Stdout(), "state")["state"], "COMPLETED");
   ASSERT_TRUE((*leecher)->running());
 
+  const absl::Time signalled = absl::Now();
   ::kill((*leecher)->pid(), SIGTERM);
   EXPECT_EQ((*leecher)->Wait(kStopBound), 0);
+  ::testing::Test::RecordProperty(
+      "stop_ms", static_cast<int>(absl::ToInt64Milliseconds(absl::Now() - signalled)));
 }
 
 TEST(SignalIntegrationTest, OneSigtermStopsPromptlyWithTheTrackerGone) {
@@ -61,6 +64,8 @@ TEST(SignalIntegrationTest, OneSigtermStopsPromptlyWithTheTrackerGone) {
   const absl::Time start = absl::Now();
   EXPECT_EQ((*peer)->Stop(absl::Seconds(30)), 0);
   EXPECT_LT(absl::Now() - start, kStopBound);
+  ::testing::Test::RecordProperty("stop_ms",
+                                  static_cast<int>(absl::ToInt64Milliseconds(absl::Now() - start)));
 }
 
 TEST(SignalIntegrationTest, OneSigintStopsAServingNode) {
