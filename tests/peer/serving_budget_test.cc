@@ -129,6 +129,15 @@ void Drain(ServingBudget& budget, RequesterId who, int chunks, absl::Time now) {
   }
 }
 
+// `count` requesters (ids 100, 101, …) that take their initial share of 2
+// chunks and never drain.
+void HoldInitialSharesAndNeverRead(ServingBudget& budget, int count) {
+  for (int i = 0; i < count; ++i) {
+    ASSERT_EQ(ChargeUntilRefused(budget, RequesterId{100u + static_cast<uint64_t>(i)}, kStart), 2)
+        << i;
+  }
+}
+
 TEST(ServingBudgetTest, TwoReadersSplitTheTotalEqually) {
   ServingBudgetOptions options = SmallBudget();  // max share 8 chunks
   options.total_bytes = 8 * kChunk;
@@ -153,9 +162,7 @@ TEST(ServingBudgetTest, AReaderIsNotHeldToAnEqualSplitWithRequestersThatNeverRea
   options.total_bytes = 64 * kChunk;
   ServingBudget budget(options);
   Drain(budget, kAlice, 20, kStart);
-  for (uint64_t idle = 100; idle < 112; ++idle) {
-    ASSERT_EQ(ChargeUntilRefused(budget, RequesterId{idle}, kStart), 2);
-  }
+  HoldInitialSharesAndNeverRead(budget, 12);
   EXPECT_EQ(budget.ShareOf(kAlice), 8 * kChunk);
   EXPECT_EQ(ChargeUntilRefused(budget, kAlice, kStart), 8);
   EXPECT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kOverShare);
@@ -169,9 +176,7 @@ TEST(ServingBudgetTest, ReadersSplitWhatRequestersThatNeverReadLeave) {
   ServingBudget budget(options);
   Drain(budget, kAlice, 20, kStart);
   Drain(budget, kBob, 20, kStart);
-  for (uint64_t idle = 100; idle < 110; ++idle) {
-    ASSERT_EQ(ChargeUntilRefused(budget, RequesterId{idle}, kStart), 2);
-  }
+  HoldInitialSharesAndNeverRead(budget, 10);
   ASSERT_EQ(budget.TryCharge(kAlice, kChunk, kStart), BudgetVerdict::kGranted);
   ASSERT_EQ(budget.TryCharge(kBob, kChunk, kStart), BudgetVerdict::kGranted);
   EXPECT_EQ(budget.ShareOf(kAlice), 6 * kChunk);
@@ -187,9 +192,7 @@ TEST(ServingBudgetTest, AReaderNextToIdleRequestersStillLeavesTheReserveToANewco
   options.reserve_bytes = 4 * kChunk;
   ServingBudget budget(options);
   Drain(budget, kAlice, 20, kStart);
-  for (uint64_t idle = 100; idle < 106; ++idle) {
-    ASSERT_EQ(ChargeUntilRefused(budget, RequesterId{idle}, kStart), 2);
-  }
+  HoldInitialSharesAndNeverRead(budget, 6);
   // Alice's share is her earned 8 chunks (the idle ones take 12 of 20), but
   // beyond her initial share she fills at most total - reserve = 16.
   EXPECT_EQ(budget.ShareOf(kAlice), 8 * kChunk);
