@@ -116,7 +116,7 @@ void PeerNode::PublishBook() {
   }
   published_files_version_ = book_.files_version();
   published_chunks_version_ = book_.chunks_version();
-  cv_.SignalAll();
+  tracker_work_.SignalAll();  // the file set or chunk counts changed
 }
 
 absl::StatusOr<std::unique_ptr<PeerNode>> PeerNode::Start(PeerNodeOptions options,
@@ -203,7 +203,9 @@ void PeerNode::Stop() {
   stopping_ = true;
   {
     MutexLock lock(mu_);  // a waiter checks stopping_ under mu_
-    cv_.SignalAll();
+    tracker_work_.SignalAll();
+    download_changed_.SignalAll();
+    node_state_.SignalAll();
   }
   loop_.Stop();
   if (scanner_thread_.joinable()) scanner_thread_.join();
@@ -236,7 +238,7 @@ void PeerNode::Stop() {
 
 absl::Status PeerNode::WaitReady(absl::Duration timeout) {
   MutexLock lock(mu_);
-  bool ok = cv_.WaitUntil(mu_, absl::Now() + timeout, [this] {
+  bool ok = node_state_.WaitUntil(mu_, absl::Now() + timeout, [this] {
     mu_.AssertHeld();
     return (scanned_once_ && announced_once_) || stopping_.load();
   });
@@ -314,7 +316,7 @@ void PeerNode::RequestPeers(uint64_t download_id, const Sha256Digest& root) {
     MutexLock lock(mu_);
     lookups_.push_back({download_id, root});
   }
-  cv_.SignalAll();
+  tracker_work_.SignalAll();
 }
 
 void PeerNode::OnServable(Download& download) {
@@ -369,7 +371,7 @@ void PeerNode::OnFinished(Download& download) {
     MutexLock lock(mu_);
     records_.EndActive(root, download.id());
   }
-  cv_.SignalAll();
+  download_changed_.SignalAll();
   // Everything the download holds (sessions, sockets, verifier threads, the
   // file, scheduler, manifest) goes once the call that finished it has
   // returned; its final snapshot stays in the capped history.
@@ -396,7 +398,7 @@ void PeerNode::OnProgress(const v1::DownloadProgress& progress, const DownloadCo
     MutexLock lock(mu_);
     records_.Update(progress, counters);
   }
-  cv_.SignalAll();
+  download_changed_.SignalAll();
 }
 
 // ------------------------------------------------------------- tracker thread
@@ -480,12 +482,12 @@ void PeerNode::TrackerMain() {
         return stopping_.load() || !lookups_.empty() || !old_trackers_.empty() ||
                announcer.Due(inputs(), absl::Now());
       };
-      // Changes signal cv_; the deadline is re-read at least every second
+      // Changes signal tracker_work_; the deadline is re-read at least every second
       // (new chunks do not signal).
       while (!has_work()) {
         const absl::Time now = absl::Now();
-        cv_.WaitUntil(mu_, std::min(announcer.NextCheck(inputs(), now), now + absl::Seconds(1)),
-                      has_work);
+        tracker_work_.WaitUntil(
+            mu_, std::min(announcer.NextCheck(inputs(), now), now + absl::Seconds(1)), has_work);
       }
       if (stopping_) break;
       lookups.swap(lookups_);
@@ -519,7 +521,7 @@ void PeerNode::TrackerMain() {
       announcer.OnAnnounced(ok, sent);
       MutexLock lock(mu_);
       announced_once_ = true;
-      cv_.SignalAll();
+      node_state_.SignalAll();
     }
     // After announcing to the new tracker, so an unreachable old one (whose
     // Leave may take all its retries) does not delay it.
@@ -565,11 +567,13 @@ void PeerNode::ScannerMain() {
           MutexLock lock(mu_);
           scanned_once_ = true;
         }
-        cv_.SignalAll();
+        node_state_.SignalAll();
+        tracker_work_.SignalAll();  // the first announce waits for the first scan
       });
     }
     MutexLock lock(mu_);
-    cv_.WaitUntil(mu_, absl::Now() + options_.scan_interval, [this] { return stopping_.load(); });
+    node_state_.WaitUntil(mu_, absl::Now() + options_.scan_interval,
+                          [this] { return stopping_.load(); });
   }
 }
 
@@ -708,7 +712,7 @@ absl::StatusOr<uint64_t> PeerNode::StartDownload(const v1::StartDownloadRequest&
     downloads_[options.id] = std::move(download);
     d->Start(absl::Now());
   });
-  cv_.SignalAll();
+  download_changed_.SignalAll();
   return id;
 }
 
@@ -719,7 +723,7 @@ absl::StatusOr<DownloadSnapshot> PeerNode::AwaitDownloadChange(uint64_t download
   if (records_.Find(download_id) == nullptr) {
     return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
   }
-  cv_.WaitUntil(mu_, deadline, [&] {
+  download_changed_.WaitUntil(mu_, deadline, [&] {
     mu_.AssertHeld();
     const DownloadSnapshot* found = records_.Find(download_id);
     return found == nullptr || found->version > after_version || stopping_.load();
@@ -905,7 +909,7 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
     }
     if (username_changed || tracker_changed) announce_dirty_ = true;
   }
-  cv_.SignalAll();
+  tracker_work_.SignalAll();
   // Only what this request set goes into the file.
   std::vector<std::pair<std::string, std::string>> updates;
   if (!request.username().empty()) updates.emplace_back("username", request.username());
@@ -918,7 +922,8 @@ absl::Status PeerNode::UpdateSettings(const v1::UpdateSettingsRequest& request) 
 
 absl::Status PeerNode::Disconnect() {
   stop_requested_ = true;
-  cv_.SignalAll();
+  node_state_.SignalAll();
+  download_changed_.SignalAll();
   return absl::OkStatus();
 }
 

@@ -29,8 +29,8 @@
 // Several identical files in the shared folder are booked by path: the file
 // is withdrawn only when the last copy goes.
 // PeerControl methods are thread-safe: they read snapshots under `mu_` or
-// post commands to the loop; AwaitDownloadChange waits on a condition
-// variable with a deadline.
+// post commands to the loop; AwaitDownloadChange waits (with a deadline) on
+// a condition signalled only when a download changes.
 // Settings: what cannot change at run time (chunk size, reseed, intervals)
 // is read from `options_`, never written after Start; what UpdateSettings
 // and ChangeUsername change (username, tracker address) is `settings_`,
@@ -224,11 +224,11 @@ class PeerNode final : public PeerControl, private DownloadHost {
         MutexLock lock(mu_);
         *answer = std::move(value);
       }
-      cv_.SignalAll();
+      node_state_.SignalAll();
     });
     MutexLock lock(mu_);
-    cv_.WaitUntil(mu_, absl::Now() + timeout,
-                  [&] { return answer->has_value() || stopping_.load(); });
+    node_state_.WaitUntil(mu_, absl::Now() + timeout,
+                          [&] { return answer->has_value() || stopping_.load(); });
     if (!answer->has_value()) return absl::DeadlineExceededError("the loop did not answer in time");
     return std::move(**answer);
   }
@@ -269,9 +269,16 @@ class PeerNode final : public PeerControl, private DownloadHost {
   Mutex settings_mu_ ABSL_ACQUIRED_BEFORE(mu_);
 
   // Everything below is shared between the loop, tracker, scanner and gRPC
-  // threads; cv_ is signalled when any of it changes.
+  // threads. Each waiter has its own condition, so a change wakes only the
+  // threads it concerns (all three are signalled at Stop):
   Mutex mu_;
-  CondVar cv_;
+  // The tracker thread: lookups queued, the file set, chunk counts, the
+  // settings or the first scan changed.
+  CondVar tracker_work_;
+  // AwaitDownloadChange: a download's snapshot changed.
+  CondVar download_changed_;
+  // WaitReady, AskLoop and the scanner's pause: readiness, a loop answer.
+  CondVar node_state_;
   NodeSettings settings_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<TrackerClient> tracker_ ABSL_GUARDED_BY(mu_);
   // The book as last published by the loop (rows in root order).
