@@ -17,7 +17,6 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "admin/bearer_token_auth.h"
 #include "admin/drain_signal.h"
 #include "admin/peer_admin_service.h"
@@ -25,6 +24,7 @@
 #include "admin/tracker_admin_service.h"
 #include "admin/unix_socket_path.h"
 #include "common/log.h"
+#include "common/mutex.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -227,7 +227,7 @@ class AdminServerImpl final : public AdminServer {
   int tcp_port() const override { return tcp_port_; }
 
   void SetServing(bool serving) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(mu_);
     if (shut_down_ || server_ == nullptr) return;
     if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
       health->SetServingStatus(serving);
@@ -247,7 +247,7 @@ class AdminServerImpl final : public AdminServer {
 
   void Shutdown(absl::Duration grace) override {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(mu_);
       if (shut_down_) return;
       shut_down_ = true;
     }
@@ -295,7 +295,7 @@ class AdminServerImpl final : public AdminServer {
   std::string staging_name_;  // private bind folder in socket_'s folder, removed once in place
   ino_t socket_inode_ = 0;
   int tcp_port_ = 0;
-  absl::Mutex mu_;
+  Mutex mu_;
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
   std::thread background_stop_;  // Shutdown() called from inside an admin call
 };

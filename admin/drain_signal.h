@@ -14,8 +14,9 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/mutex.h"
 
 namespace pytorrent::admin {
 
@@ -25,9 +26,10 @@ class DrainSignal {
   void Begin() {
     std::vector<absl::AnyInvocable<void()>> listeners;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(mu_);
       draining_ = true;
       listeners.swap(listeners_);
+      raised_.SignalAll();
     }
     for (auto& listener : listeners) listener();
   }
@@ -36,7 +38,7 @@ class DrainSignal {
   // it), or at once if it already is.
   void OnBegin(absl::AnyInvocable<void()> listener) const {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(mu_);
       if (!draining_) {
         listeners_.push_back(std::move(listener));
         return;
@@ -46,19 +48,23 @@ class DrainSignal {
   }
 
   bool draining() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(mu_);
     return draining_;
   }
 
   // Waits until the flag is raised or `timeout` passes; returns the flag.
   bool WaitFor(absl::Duration timeout) const {
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(&draining_), timeout);
+    MutexLock lock(mu_);
+    raised_.WaitUntil(mu_, absl::Now() + timeout, [this] {
+      mu_.AssertHeld();
+      return draining_;
+    });
     return draining_;
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
+  mutable CondVar raised_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   mutable std::vector<absl::AnyInvocable<void()>> listeners_ ABSL_GUARDED_BY(mu_);
 };

@@ -14,8 +14,8 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
-#include "absl/synchronization/mutex.h"
 #include "admin/admin_server.h"
+#include "common/mutex.h"
 #include "common/sha256.h"
 #include "tests/fakes/fake_peer_control.h"
 #include "tests/fakes/fake_tracker_control.h"
@@ -89,13 +89,13 @@ class JournalingNode final : public pytorrent::peer::PeerControl {
  private:
   void Journal(const std::string& line) {
     if (journal_path_.empty()) return;
-    absl::MutexLock lock(&mu_);
+    pytorrent::MutexLock lock(mu_);
     std::ofstream(journal_path_, std::ios::app) << line << "\n";
   }
 
   FakePeerControl& fake_;
   const std::string journal_path_;
-  absl::Mutex mu_;
+  pytorrent::Mutex mu_;
 };
 
 // Two peers, two swarms and some counters.
@@ -160,11 +160,13 @@ int main(int argc, char** argv) {
 
   FakePeerControl fake;
   FakePeerControl::FillDemo(fake, username);
-  absl::Mutex mu;
+  pytorrent::Mutex mu;
+  pytorrent::CondVar stopped;
   bool stop = false;
   fake.SetOnDisconnect([&] {
-    absl::MutexLock lock(&mu);
+    pytorrent::MutexLock lock(mu);
     stop = true;
+    stopped.SignalAll();
   });
   JournalingNode node(fake, journal);
   std::signal(SIGINT, OnSignal);
@@ -197,9 +199,9 @@ int main(int argc, char** argv) {
   }
   while (true) {
     {
-      absl::MutexLock lock(&mu);
+      pytorrent::MutexLock lock(mu);
       // The simulation step; also wakes at once on Disconnect.
-      mu.AwaitWithTimeout(absl::Condition(&stop), absl::Milliseconds(tick_ms));
+      stopped.WaitUntil(mu, absl::Now() + absl::Milliseconds(tick_ms), [&] { return stop; });
       if (stop) break;
     }
     if (g_signalled) break;

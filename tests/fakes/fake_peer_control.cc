@@ -93,37 +93,37 @@ void FakePeerControl::FillDemo(FakePeerControl& fake, const std::string& usernam
 }
 
 void FakePeerControl::SetStatus(const v1::PeerStatus& status) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   status_ = status;
 }
 
 void FakePeerControl::AddPeer(const v1::PeerInfo& peer) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   peers_.push_back(peer);
 }
 
 void FakePeerControl::AddSharedFile(const v1::SharedFile& file) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   shared_.push_back(file);
 }
 
 void FakePeerControl::AddNetworkFile(const v1::FileSummary& file) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   network_.push_back(file);
 }
 
 void FakePeerControl::SetTrackerDown(bool down) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   tracker_down_ = down;
 }
 
 void FakePeerControl::AddTakenUsername(const std::string& username) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   taken_usernames_.push_back(username);
 }
 
 void FakePeerControl::SetOnDisconnect(std::function<void()> on_disconnect) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   on_disconnect_ = std::move(on_disconnect);
 }
 
@@ -168,57 +168,59 @@ bool FakePeerControl::AdvanceLocked(uint64_t download_id, uint64_t bytes) {
     p.set_eta_seconds((p.size_bytes() - done + kRateBytesPerS - 1) / kRateBytesPerS);
   }
   ++it->second.version;
+  download_changed_.SignalAll();
   return true;
 }
 
 bool FakePeerControl::Advance(uint64_t download_id, uint64_t bytes) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   return AdvanceLocked(download_id, bytes);
 }
 
 bool FakePeerControl::Fail(uint64_t download_id, const std::string& error) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   auto it = downloads_.find(download_id);
   if (it == downloads_.end() || peer::IsTerminalDownloadState(it->second.progress.state()))
     return false;
   it->second.progress.set_state(v1::DOWNLOAD_STATE_FAILED);
   it->second.progress.set_error(error);
   ++it->second.version;
+  download_changed_.SignalAll();
   return true;
 }
 
 void FakePeerControl::Tick(uint64_t bytes) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   for (auto& [id, snapshot] : downloads_) AdvanceLocked(id, bytes);
 }
 
 std::string FakePeerControl::username() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   return status_.username();
 }
 
 v1::UpdateSettingsRequest FakePeerControl::last_settings() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   return last_settings_;
 }
 
 std::map<std::string, bool> FakePeerControl::seeding_calls() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   return seeding_calls_;
 }
 
 int FakePeerControl::disconnect_calls() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   return disconnect_calls_;
 }
 
 std::vector<std::string> FakePeerControl::shared_paths() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   return shared_paths_;
 }
 
 v1::PeerStatus FakePeerControl::GetStatus() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   v1::PeerStatus status = status_;
   status.set_shared_files(static_cast<uint32_t>(shared_.size()));
   uint32_t active = 0;
@@ -230,7 +232,7 @@ v1::PeerStatus FakePeerControl::GetStatus() {
 }
 
 absl::StatusOr<v1::ListPeersResponse> FakePeerControl::ListPeers(const v1::ListPeersRequest&) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   if (tracker_down_) return absl::UnavailableError("tracker 127.0.0.1:6969 did not answer");
   v1::ListPeersResponse response;
   for (const v1::PeerInfo& peer : peers_) *response.add_peers() = peer;
@@ -239,7 +241,7 @@ absl::StatusOr<v1::ListPeersResponse> FakePeerControl::ListPeers(const v1::ListP
 }
 
 v1::ListSharedFilesResponse FakePeerControl::ListSharedFiles() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   v1::ListSharedFilesResponse response;
   for (const v1::SharedFile& file : shared_) *response.add_files() = file;
   return response;
@@ -247,7 +249,7 @@ v1::ListSharedFilesResponse FakePeerControl::ListSharedFiles() {
 
 absl::StatusOr<v1::SearchFilesResponse> FakePeerControl::SearchFiles(
     const v1::SearchFilesRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   if (tracker_down_) return absl::UnavailableError("tracker 127.0.0.1:6969 did not answer");
   v1::SearchFilesResponse response;
   for (const v1::FileSummary& file : network_) {
@@ -260,7 +262,7 @@ absl::StatusOr<v1::SearchFilesResponse> FakePeerControl::SearchFiles(
 }
 
 absl::StatusOr<uint64_t> FakePeerControl::StartDownload(const v1::StartDownloadRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   const v1::FileSummary* found = nullptr;
   for (const v1::FileSummary& file : network_) {
     const bool match = request.root_hash().empty() ? file.name() == request.name()
@@ -331,12 +333,13 @@ absl::StatusOr<uint64_t> FakePeerControl::StartDownload(const v1::StartDownloadR
 absl::StatusOr<peer::DownloadSnapshot> FakePeerControl::AwaitDownloadChange(uint64_t download_id,
                                                                             uint64_t after_version,
                                                                             absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
-  auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  MutexLock lock(mu_);
+  auto changed = [&] {
+    mu_.AssertHeld();
     auto it = downloads_.find(download_id);
     return it == downloads_.end() || it->second.version > after_version;
   };
-  mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
+  download_changed_.WaitUntil(mu_, deadline, changed);
   auto it = downloads_.find(download_id);
   if (it == downloads_.end()) {
     return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
@@ -345,14 +348,14 @@ absl::StatusOr<peer::DownloadSnapshot> FakePeerControl::AwaitDownloadChange(uint
 }
 
 v1::ListDownloadsResponse FakePeerControl::ListDownloads() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   v1::ListDownloadsResponse response;
   for (const auto& [id, snapshot] : downloads_) *response.add_downloads() = snapshot.progress;
   return response;
 }
 
 absl::Status FakePeerControl::CancelDownload(uint64_t download_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   auto it = downloads_.find(download_id);
   if (it == downloads_.end()) {
     return absl::NotFoundError(absl::StrCat("no download with id ", download_id));
@@ -362,11 +365,12 @@ absl::Status FakePeerControl::CancelDownload(uint64_t download_id) {
   }
   it->second.progress.set_state(v1::DOWNLOAD_STATE_CANCELLED);
   ++it->second.version;
+  download_changed_.SignalAll();
   return absl::OkStatus();
 }
 
 absl::StatusOr<v1::SharedFile> FakePeerControl::ShareFile(const std::string& path) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   const std::string name = path.substr(path.find_last_of('/') + 1);
   for (const v1::SharedFile& file : shared_) {
     if (file.name() == name) {
@@ -389,7 +393,7 @@ absl::StatusOr<v1::SharedFile> FakePeerControl::ShareFile(const std::string& pat
 }
 
 absl::Status FakePeerControl::SetSeeding(const std::string& root_hash, bool seeding) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   bool known = false;
   for (v1::SharedFile& file : shared_) {
     if (file.root_hash() == root_hash) {
@@ -409,7 +413,7 @@ absl::Status FakePeerControl::SetSeeding(const std::string& root_hash, bool seed
 }
 
 absl::Status FakePeerControl::ChangeUsername(const std::string& new_username) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   if (std::find(taken_usernames_.begin(), taken_usernames_.end(), new_username) !=
       taken_usernames_.end()) {
     return absl::AlreadyExistsError(
@@ -420,7 +424,7 @@ absl::Status FakePeerControl::ChangeUsername(const std::string& new_username) {
 }
 
 absl::Status FakePeerControl::UpdateSettings(const v1::UpdateSettingsRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   last_settings_ = request;
   if (!request.username().empty()) status_.set_username(request.username());
   if (!request.tracker_host().empty() || request.tracker_port() != 0) {
@@ -432,7 +436,7 @@ absl::Status FakePeerControl::UpdateSettings(const v1::UpdateSettingsRequest& re
 absl::Status FakePeerControl::Disconnect() {
   std::function<void()> on_disconnect;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(mu_);
     ++disconnect_calls_;
     on_disconnect = on_disconnect_;
   }

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "peer/peer_control.h"
 
 namespace pytorrent::testing {
@@ -75,7 +75,9 @@ class FakePeerControl final : public peer::PeerControl {
  private:
   bool AdvanceLocked(uint64_t download_id, uint64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
+  // Signalled when a download's version grows (AwaitDownloadChange).
+  CondVar download_changed_;
   v1::PeerStatus status_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::PeerInfo> peers_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::SharedFile> shared_ ABSL_GUARDED_BY(mu_);

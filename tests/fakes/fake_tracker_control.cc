@@ -7,27 +7,27 @@
 namespace pytorrent::testing {
 
 void FakeTrackerControl::SetStats(const v1::TrackerStats& stats) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   stats_ = stats;
 }
 
 void FakeTrackerControl::AddSwarm(const v1::FileSummary& swarm) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   swarms_.push_back(swarm);
 }
 
 void FakeTrackerControl::AddPeer(const v1::PeerInfo& peer) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   peers_.push_back(peer);
 }
 
 v1::ListSwarmsRequest FakeTrackerControl::last_swarms_request() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   return last_swarms_request_;
 }
 
 v1::TrackerStats FakeTrackerControl::GetStats() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   v1::TrackerStats stats = stats_;
   stats.set_peers(static_cast<uint32_t>(peers_.size()));
   stats.set_files(static_cast<uint32_t>(swarms_.size()));
@@ -36,7 +36,7 @@ v1::TrackerStats FakeTrackerControl::GetStats() {
 
 absl::StatusOr<v1::ListSwarmsResponse> FakeTrackerControl::ListSwarms(
     const v1::ListSwarmsRequest& request) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   last_swarms_request_ = request;
   v1::ListSwarmsResponse response;
   for (const v1::FileSummary& swarm : swarms_) *response.add_swarms() = swarm;
@@ -45,14 +45,14 @@ absl::StatusOr<v1::ListSwarmsResponse> FakeTrackerControl::ListSwarms(
 
 absl::StatusOr<v1::ListTrackerPeersResponse> FakeTrackerControl::ListPeers(
     const v1::ListTrackerPeersRequest&) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   v1::ListTrackerPeersResponse response;
   for (const v1::PeerInfo& peer : peers_) *response.add_peers() = peer;
   return response;
 }
 
 absl::Status FakeTrackerControl::EvictPeer(uint64_t peer_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(mu_);
   auto it = std::find_if(peers_.begin(), peers_.end(),
                          [&](const v1::PeerInfo& p) { return p.peer_id() == peer_id; });
   if (it == peers_.end()) {

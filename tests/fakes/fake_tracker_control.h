@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include "common/mutex.h"
 #include "tracker/tracker_control.h"
 
 namespace pytorrent::testing {
@@ -25,7 +25,7 @@ class FakeTrackerControl final : public tracker::TrackerControl {
   absl::Status EvictPeer(uint64_t peer_id) override;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   v1::TrackerStats stats_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::FileSummary> swarms_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::PeerInfo> peers_ ABSL_GUARDED_BY(mu_);
