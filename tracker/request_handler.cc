@@ -369,15 +369,17 @@ void RequestHandler::RunAnnounces(absl::Span<Pending*> announces, absl::Time now
     calls[i].max_bytes = kListBudget;
     calls[i].peers = p.peers;
   }
-  if (registry_mu_ != nullptr) {
-    std::lock_guard<std::mutex> lock(*registry_mu_);
+  uint32_t peer_count = 0;
+  {
+    // The count is read under the same lock: another shard may be adding
+    // peers to a shared registry meanwhile.
+    std::unique_lock<std::mutex> lock;
+    if (registry_mu_ != nullptr) lock = std::unique_lock<std::mutex>(*registry_mu_);
     registry_.AnnounceBatch(absl::MakeSpan(calls), now);
-  } else {
-    registry_.AnnounceBatch(absl::MakeSpan(calls), now);
+    peer_count = static_cast<uint32_t>(registry_.CountPeers());
   }
   const uint32_t interval_s =
       static_cast<uint32_t>(absl::ToInt64Seconds(registry_.announce_interval()));
-  const uint32_t peer_count = static_cast<uint32_t>(registry_.CountPeers());
   for (size_t i = 0; i < announces.size(); ++i) {
     Pending& p = *announces[i];
     const SwarmStore::AnnounceCall& call = calls[i];
