@@ -272,6 +272,7 @@ class AdminServerImpl final : public AdminServer {
                           std::chrono::microseconds(absl::ToInt64Microseconds(grace));
     server_->Shutdown(deadline);
     server_->Wait();
+    drain_.Stopped();
     if (!socket_path_.empty() && socket_.has_value()) {
       // Remove our socket, but never one a newer process bound meanwhile.
       struct stat st {};

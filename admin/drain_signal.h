@@ -3,7 +3,10 @@
 
 // A one-way "the server is shutting down" flag that long-running handlers
 // (WatchDownload) wait on, so Shutdown wakes them at once instead of letting
-// them run into the grace deadline.
+// them run into the grace deadline; and a second moment, "the server has
+// stopped" (no call runs in gRPC any more), before the server is destroyed,
+// when services stop threads of their own that may still be returning from
+// a call.
 //
 // Example:
 //   if (drain.WaitFor(absl::Milliseconds(250))) return ShuttingDown();
@@ -47,6 +50,22 @@ class DrainSignal {
     listener();
   }
 
+  // Runs `listener` when Stopped() is called (on that thread). Listeners
+  // are registered while the server is built, before any call.
+  void OnStopped(absl::AnyInvocable<void()> listener) const {
+    MutexLock lock(mu_);
+    stopped_listeners_.push_back(std::move(listener));
+  }
+  // The server has stopped: runs the OnStopped listeners once.
+  void Stopped() {
+    std::vector<absl::AnyInvocable<void()>> listeners;
+    {
+      MutexLock lock(mu_);
+      listeners.swap(stopped_listeners_);
+    }
+    for (auto& listener : listeners) listener();
+  }
+
   bool draining() const {
     MutexLock lock(mu_);
     return draining_;
@@ -67,6 +86,7 @@ class DrainSignal {
   mutable CondVar raised_;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   mutable std::vector<absl::AnyInvocable<void()>> listeners_ ABSL_GUARDED_BY(mu_);
+  mutable std::vector<absl::AnyInvocable<void()>> stopped_listeners_ ABSL_GUARDED_BY(mu_);
 };
 
 // Marks the current thread as running an admin RPC handler, so a Shutdown()

@@ -20,6 +20,9 @@ PeerAdminService::PeerAdminService(peer::PeerControl& node, const DrainSignal& d
   // Queued slow calls end with UNAVAILABLE as soon as the server drains,
   // so Shutdown does not wait for them to reach the tracker.
   drain_.OnBegin([this] { slow_.Drain(); });
+  // A pool thread may still be returning from a call's Finish after gRPC
+  // counted the call done: its threads end before the server is destroyed.
+  drain_.OnStopped([this] { slow_.Stop(); });
 }
 
 grpc::ServerUnaryReactor* PeerAdminService::RunSlow(grpc::CallbackServerContext* context,

@@ -10,9 +10,13 @@ SlowCallPool::SlowCallPool(int threads) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { WorkerMain(); });
 }
 
-SlowCallPool::~SlowCallPool() {
+SlowCallPool::~SlowCallPool() { Stop(); }
+
+void SlowCallPool::Stop() {
   Drain();
-  for (std::thread& t : threads_) t.join();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 void SlowCallPool::Submit(absl::AnyInvocable<void()> work, absl::AnyInvocable<void()> abandon) {

@@ -29,7 +29,7 @@ namespace pytorrent::admin {
 class SlowCallPool {
  public:
   explicit SlowCallPool(int threads);
-  // Drains, then waits for calls in progress to end.
+  // Stop().
   ~SlowCallPool();
   SlowCallPool(const SlowCallPool&) = delete;
   SlowCallPool& operator=(const SlowCallPool&) = delete;
@@ -38,6 +38,10 @@ class SlowCallPool {
   // Takes no more work and abandons what is queued (calls in progress run
   // to their end). Idempotent; does not wait.
   void Drain();
+  // Drains, then waits for the calls in progress to end and the threads to
+  // exit (none touches a call or the server afterwards). Idempotent; not
+  // from a pool thread.
+  void Stop();
   // Calls queued or running.
   size_t pending() const;
 
