@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <tuple>
 #include <utility>
 
 namespace pytorrent::peer {
